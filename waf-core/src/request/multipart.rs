@@ -1,0 +1,12 @@
+//! Placeholder: filled in by the body-parser work.
+
+use super::{BodyError, Limits, ParsedBody};
+
+pub(super) fn parse(
+    _content_type: &[u8],
+    _body: &[u8],
+    _limits: &Limits,
+    _out: &mut ParsedBody<'_>,
+) -> Result<(), BodyError> {
+    Ok(())
+}
