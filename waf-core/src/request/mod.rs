@@ -323,6 +323,11 @@ impl RequestView {
     }
 }
 
+/// Percent-decodes with `+` as space; invalid escapes are kept as they are.
+pub(crate) fn percent_decode(input: &[u8]) -> Vec<u8> {
+    urlencoded::decode(input).0
+}
+
 /// Counts arguments against [`Limits::max_args`] across the query and the body.
 pub(crate) struct ArgBudget {
     left: usize,

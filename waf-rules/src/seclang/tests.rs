@@ -29,7 +29,9 @@ fn operators() {
 
 #[test]
 fn variables() {
-    let r = rule(r#"SecRule ARGS|!ARGS:id|&REQUEST_HEADERS:Host|REQUEST_COOKIES:/^s|x/|tx:'a b' "@rx x" "id:1""#);
+    let r = rule(
+        r#"SecRule ARGS|!ARGS:id|&REQUEST_HEADERS:Host|REQUEST_COOKIES:/^s|x/|tx:'a.b'|XML:/*|XML://@* "@rx x" "id:1""#,
+    );
     let got: Vec<_> = r
         .variables
         .iter()
@@ -42,7 +44,9 @@ fn variables() {
             (true, false, "ARGS", Some(Selector::Key("id".into()))),
             (false, true, "REQUEST_HEADERS", Some(Selector::Key("Host".into()))),
             (false, false, "REQUEST_COOKIES", Some(Selector::Regex("^s|x".into()))),
-            (false, false, "TX", Some(Selector::Key("a b".into()))),
+            (false, false, "TX", Some(Selector::Key("a.b".into()))),
+            (false, false, "XML", Some(Selector::Key("/*".into()))),
+            (false, false, "XML", Some(Selector::Key("//@*".into()))),
         ]
     );
 }

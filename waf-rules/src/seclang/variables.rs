@@ -28,7 +28,13 @@ fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
         }
         match c {
             '\\' if in_regex => escaped = true,
-            '/' if after_colon && !in_quote && text[start..at].ends_with(':') => in_regex = true,
+            '/' if after_colon
+                && !in_quote
+                && text[start..at].ends_with(':')
+                && !is_xpath(&text[start..at]) =>
+            {
+                in_regex = true
+            }
             '/' if in_regex => in_regex = false,
             '\'' if after_colon && !in_regex => in_quote = !in_quote,
             ':' if !in_regex && !in_quote => after_colon = true,
@@ -49,6 +55,13 @@ fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .collect())
+}
+
+/// `XML:` selectors are XPath expressions such as `/*` or `//@*`, never regexes.
+fn is_xpath(variable_and_colon: &str) -> bool {
+    variable_and_colon
+        .trim_start_matches(['!', '&'])
+        .eq_ignore_ascii_case("XML:")
 }
 
 fn variable(text: &str) -> Result<Variable, String> {
@@ -76,6 +89,7 @@ fn variable(text: &str) -> Result<Variable, String> {
     }
     let selector = match selector {
         None => None,
+        Some(s) if name.eq_ignore_ascii_case("XML") => Some(Selector::Key(s.to_owned())),
         Some(s) if s.len() >= 2 && s.starts_with('/') && s.ends_with('/') => {
             Some(Selector::Regex(s[1..s.len() - 1].to_owned()))
         }

@@ -1,0 +1,188 @@
+//! What the engine decided about a request, and why.
+
+use crate::rule::{Rule, Severity};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The longest matched value a [`RuleMatch`] keeps, in bytes. Matched data goes to logs
+/// and dashboards; attackers choose it, so it is cut.
+pub const MAX_MATCHED_VALUE: usize = 128;
+
+/// What to do with a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Let it through.
+    Allow,
+    /// Refuse it with this status (403 by default).
+    Deny {
+        /// The HTTP status to answer with.
+        status: u16,
+    },
+    /// Ask the client to prove it is a browser before letting it through.
+    Challenge,
+    /// Too many requests: answer 429 with `Retry-After`.
+    RateLimit {
+        /// How long the client should wait.
+        retry_after: Duration,
+    },
+    /// Something matched, but the engine is in detection-only mode: let it through and
+    /// log.
+    Log,
+}
+
+impl Action {
+    /// `allow`, `deny`, `challenge`, `rate_limit` or `log`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Allow => "allow",
+            Self::Deny { .. } => "deny",
+            Self::Challenge => "challenge",
+            Self::RateLimit { .. } => "rate_limit",
+            Self::Log => "log",
+        }
+    }
+
+    /// The HTTP status a middleware answers with; `None` when the request goes through.
+    pub fn status(self) -> Option<u16> {
+        match self {
+            Self::Deny { status } => Some(status),
+            Self::Challenge => Some(403),
+            Self::RateLimit { .. } => Some(429),
+            Self::Allow | Self::Log => None,
+        }
+    }
+}
+
+/// One rule that matched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleMatch {
+    /// The rule's id.
+    pub rule_id: u32,
+    /// The rule set it belongs to (`builtin`, `CRS`, a plugin's name, …).
+    pub source: Arc<str>,
+    /// The rule's message.
+    pub message: Arc<str>,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// The rule's tags.
+    pub tags: Arc<[String]>,
+    /// The variable that matched, e.g. `ARGS:id`.
+    pub variable: String,
+    /// The matched data, lossy UTF-8, cut to [`MAX_MATCHED_VALUE`] bytes.
+    pub value: String,
+}
+
+impl RuleMatch {
+    pub(crate) fn new(source: &str, rule: &Rule, variable: String, value: &[u8]) -> Self {
+        Self {
+            rule_id: rule.id,
+            source: Arc::from(source),
+            message: rule.message.clone(),
+            severity: rule.severity,
+            tags: rule.tags.clone(),
+            variable,
+            value: cut(value),
+        }
+    }
+}
+
+impl RuleMatch {
+    /// The match recorded for a blocklisted client: rule id 0, source `blocklist`.
+    pub(crate) fn blocklist(reason: &str, request: &crate::request::RequestView) -> Self {
+        Self {
+            rule_id: 0,
+            source: Arc::from("blocklist"),
+            message: Arc::from(format!("Client is banned: {reason}")),
+            severity: Severity::Critical,
+            tags: Arc::from(Vec::new()),
+            variable: "REMOTE_ADDR".into(),
+            value: request.client.to_string(),
+        }
+    }
+}
+
+/// Lossy UTF-8, at most [`MAX_MATCHED_VALUE`] bytes, cut on a character boundary.
+fn cut(value: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&value[..value.len().min(MAX_MATCHED_VALUE + 4)]);
+    let mut end = text.len().min(MAX_MATCHED_VALUE);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+/// One signal's part in the score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    /// The signal's name (`crs_match`, `ml_anomaly`, `threat_intel`, a plugin's name).
+    pub signal: String,
+    /// The signal's value in [0, 1].
+    pub value: f64,
+    /// Its configured weight.
+    pub weight: f64,
+}
+
+impl Contribution {
+    /// `weight × value`: what it adds to the score.
+    pub fn points(&self) -> f64 {
+        self.weight * self.value
+    }
+}
+
+/// Why the action was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// Nothing reached a limit.
+    BelowThreshold,
+    /// The weighted score reached the deny threshold.
+    Score,
+    /// The weighted score fell in the challenge band.
+    ChallengeBand,
+    /// The rules' inbound anomaly score reached its own threshold (blocking mode).
+    AnomalyThreshold,
+    /// A rule with a `deny` action matched.
+    DenyRule,
+    /// The client is on the blocklist.
+    Blocklisted,
+}
+
+/// The engine's answer for one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// What to do.
+    pub action: Action,
+    /// Why.
+    pub reason: Reason,
+    /// The weighted score, `Σ weight × signal`.
+    pub score: f64,
+    /// The rules' inbound anomaly score (sum of severity points).
+    pub anomaly_score: u32,
+    /// Each signal's part of `score`.
+    pub contributions: Vec<Contribution>,
+    /// Every match, in evaluation order.
+    pub matches: Vec<RuleMatch>,
+}
+
+impl Verdict {
+    /// The ids of every matched rule, in evaluation order.
+    pub fn rule_ids(&self) -> Vec<u32> {
+        self.matches.iter().map(|m| m.rule_id).collect()
+    }
+
+    /// The match that best explains the action: the first of the highest severity.
+    pub fn primary_match(&self) -> Option<&RuleMatch> {
+        self.matches.iter().min_by_key(|m| m.severity)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cut_respects_char_boundaries_and_limit() {
+        let long = "é".repeat(200);
+        let cut = super::cut(long.as_bytes());
+        assert!(cut.len() <= super::MAX_MATCHED_VALUE);
+        assert!(cut.chars().all(|c| c == 'é'));
+        assert_eq!(super::cut(b"\xff\xfe"), "\u{fffd}\u{fffd}");
+    }
+}
