@@ -42,7 +42,10 @@ impl Blocklist {
 
     /// The reason `client` is banned at `now`, if it is.
     pub(crate) fn lookup(&self, client: IpAddr, now: Instant) -> Option<String> {
-        let entries = self.entries.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let entries = self
+            .entries
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         entries
             .iter()
             .find(|e| e.target.contains(&client) && e.expires.is_none_or(|t| t > now))
@@ -64,7 +67,9 @@ impl Blocklist {
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, Vec<Entry>> {
         // Writers replace whole entries; a poisoned lock holds a consistent list.
-        self.entries.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.entries
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
@@ -77,15 +82,29 @@ mod tests {
         let list = Blocklist::default();
         let now = Instant::now();
         list.insert("198.18.0.0/24".parse().unwrap(), None, "range", now);
-        list.insert("2001:db8::1/128".parse().unwrap(), Some(Duration::from_secs(5)), "v6", now);
+        list.insert(
+            "2001:db8::1/128".parse().unwrap(),
+            Some(Duration::from_secs(5)),
+            "v6",
+            now,
+        );
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
-        assert_eq!(list.lookup(ip("198.18.0.77"), now).as_deref(), Some("range"));
+        assert_eq!(
+            list.lookup(ip("198.18.0.77"), now).as_deref(),
+            Some("range")
+        );
         assert_eq!(list.lookup(ip("198.18.1.1"), now), None);
         assert_eq!(list.lookup(ip("2001:db8::1"), now).as_deref(), Some("v6"));
         let later = now + Duration::from_secs(6);
         assert_eq!(list.lookup(ip("2001:db8::1"), later), None);
-        assert_eq!(list.take_expired(later), vec!["2001:db8::1/128".parse::<IpNet>().unwrap()]);
-        assert!(list.remove("198.18.0.9/24".parse().unwrap()), "range is truncated on insert and removal");
+        assert_eq!(
+            list.take_expired(later),
+            vec!["2001:db8::1/128".parse::<IpNet>().unwrap()]
+        );
+        assert!(
+            list.remove("198.18.0.9/24".parse().unwrap()),
+            "range is truncated on insert and removal"
+        );
         assert_eq!(list.lookup(ip("198.18.0.77"), later), None);
     }
 }

@@ -72,7 +72,10 @@ impl Config {
     pub fn validate(&self) -> Result<(), Error> {
         let fail = |m: String| Err(Error::new(ErrorKind::Config, m));
         if !(400..=599).contains(&self.deny_status) {
-            return fail(format!("deny_status must be 400-599, found {}", self.deny_status));
+            return fail(format!(
+                "deny_status must be 400-599, found {}",
+                self.deny_status
+            ));
         }
         if self.limits.max_depth == 0 {
             return fail("limits.max_depth must be ≥ 1".into());

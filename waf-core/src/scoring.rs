@@ -76,13 +76,24 @@ impl Default for Scoring {
 impl Scoring {
     /// Checks that the numbers make sense; the error says which one does not.
     pub fn validate(&self) -> Result<(), String> {
-        if let Some((name, w)) = self.weights.iter().find(|(_, w)| !(w.is_finite() && **w >= 0.0)) {
-            return Err(format!("scoring.weights.{name} must be a number ≥ 0, found {w}"));
+        if let Some((name, w)) = self
+            .weights
+            .iter()
+            .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
+        {
+            return Err(format!(
+                "scoring.weights.{name} must be a number ≥ 0, found {w}"
+            ));
         }
         if !(self.threshold.is_finite() && self.threshold > 0.0) {
-            return Err(format!("scoring.threshold must be > 0, found {}", self.threshold));
+            return Err(format!(
+                "scoring.threshold must be > 0, found {}",
+                self.threshold
+            ));
         }
-        if !(self.challenge_band.is_finite() && (0.0..=self.threshold).contains(&self.challenge_band)) {
+        if !(self.challenge_band.is_finite()
+            && (0.0..=self.threshold).contains(&self.challenge_band))
+        {
             return Err(format!(
                 "scoring.challenge_band must be in [0, threshold], found {}",
                 self.challenge_band
@@ -103,7 +114,11 @@ impl Scoring {
     pub fn contribution(&self, signal: &str, value: f64) -> Contribution {
         Contribution {
             signal: signal.to_owned(),
-            value: if value.is_finite() { value.clamp(0.0, 1.0) } else { 0.0 },
+            value: if value.is_finite() {
+                value.clamp(0.0, 1.0)
+            } else {
+                0.0
+            },
             weight: self.weights.get(signal).copied().unwrap_or(0.0),
         }
     }
@@ -111,9 +126,19 @@ impl Scoring {
     /// Steps 3 to 6 above: the action for a score and anomaly score in blocking mode.
     pub fn decide(&self, score: f64, anomaly_score: u32, deny_status: u16) -> (Action, Reason) {
         if self.rules_decisive && anomaly_score >= self.inbound_anomaly_threshold {
-            (Action::Deny { status: deny_status }, Reason::AnomalyThreshold)
+            (
+                Action::Deny {
+                    status: deny_status,
+                },
+                Reason::AnomalyThreshold,
+            )
         } else if score >= self.threshold {
-            (Action::Deny { status: deny_status }, Reason::Score)
+            (
+                Action::Deny {
+                    status: deny_status,
+                },
+                Reason::Score,
+            )
         } else if self.challenge_band > 0.0 && score >= self.threshold - self.challenge_band {
             (Action::Challenge, Reason::ChallengeBand)
         } else {
@@ -140,9 +165,16 @@ mod tests {
             (0.0, 0, "allow"),
         ];
         for (score, anomaly, expected) in cases {
-            assert_eq!(s.decide(score, anomaly, 403).0.name(), expected, "{score} {anomaly}");
+            assert_eq!(
+                s.decide(score, anomaly, 403).0.name(),
+                expected,
+                "{score} {anomaly}"
+            );
         }
-        let not_decisive = Scoring { rules_decisive: false, ..Scoring::default() };
+        let not_decisive = Scoring {
+            rules_decisive: false,
+            ..Scoring::default()
+        };
         assert_eq!(not_decisive.decide(0.6, 50, 403).0, Action::Allow);
     }
 
@@ -160,7 +192,10 @@ mod tests {
 
     #[test]
     fn validation_names_the_setting() {
-        let bad = Scoring { threshold: -1.0, ..Scoring::default() };
+        let bad = Scoring {
+            threshold: -1.0,
+            ..Scoring::default()
+        };
         assert!(bad.validate().unwrap_err().contains("scoring.threshold"));
         let mut bad = Scoring::default();
         bad.weights.insert("x".into(), f64::NAN);

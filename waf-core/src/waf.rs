@@ -1,5 +1,6 @@
 //! The engine handle.
 
+use crate::Error;
 use crate::blocklist::Blocklist;
 use crate::config::{Config, Mode};
 use crate::decision::{Decision, DecisionStream};
@@ -7,7 +8,6 @@ use crate::request::{Limits, RequestView};
 use crate::rule::RuleSet;
 use crate::scoring::RULES_SIGNAL;
 use crate::verdict::{Action, Reason, RuleMatch, Verdict};
-use crate::Error;
 use arc_swap::ArcSwap;
 use ipnet::IpNet;
 use std::sync::Arc;
@@ -131,7 +131,9 @@ impl Waf {
         let scoring = &config.scoring;
         if let Some(reason) = self.shared.blocklist.lookup(request.client, now) {
             let verdict = Verdict {
-                action: Action::Deny { status: config.deny_status },
+                action: Action::Deny {
+                    status: config.deny_status,
+                },
                 reason: Reason::Blocklisted,
                 score: 0.0,
                 anomaly_score: 0,
@@ -141,9 +143,8 @@ impl Waf {
             return enforce(config.mode, verdict);
         }
         let outcome = generation.rules.evaluate(request);
-        let mut contributions = vec![
-            scoring.contribution(RULES_SIGNAL, scoring.rules_signal(outcome.anomaly_score)),
-        ];
+        let mut contributions =
+            vec![scoring.contribution(RULES_SIGNAL, scoring.rules_signal(outcome.anomaly_score))];
         let mut matches = outcome.matches;
         for source in &self.shared.sources {
             let assessment = source.assess(request);
@@ -189,14 +190,19 @@ impl Waf {
     /// Switches between blocking and detection only.
     pub fn set_mode(&self, mode: Mode) {
         self.shared.current.rcu(|current| Generation {
-            config: Config { mode, ..current.config.clone() },
+            config: Config {
+                mode,
+                ..current.config.clone()
+            },
             rules: current.rules.clone(),
         });
     }
 
     /// Bans `target` for `ttl` (`None`: until unbanned) and tells subscribers.
     pub fn ban(&self, target: IpNet, ttl: Option<Duration>, reason: &str) {
-        self.shared.blocklist.insert(target, ttl, reason, Instant::now());
+        self.shared
+            .blocklist
+            .insert(target, ttl, reason, Instant::now());
         self.shared.decisions.publish(Decision::Ban {
             target: target.trunc(),
             ttl,

@@ -55,7 +55,9 @@ pub(crate) fn peer(extensions: &http::Extensions) -> IpAddr {
         return addr.ip();
     }
     #[cfg(feature = "axum")]
-    if let Some(axum::extract::ConnectInfo(addr)) = extensions.get::<axum::extract::ConnectInfo<SocketAddr>>() {
+    if let Some(axum::extract::ConnectInfo(addr)) =
+        extensions.get::<axum::extract::ConnectInfo<SocketAddr>>()
+    {
         return addr.ip();
     }
     IpAddr::V4(Ipv4Addr::UNSPECIFIED)
@@ -71,7 +73,8 @@ fn forwarded_for(headers: &HeaderMap) -> Vec<IpAddr> {
         .flat_map(|element| element.split(';'))
         .filter_map(|pair| {
             let (key, value) = pair.trim().split_once('=')?;
-            key.eq_ignore_ascii_case("for").then(|| parse_node(value.trim().trim_matches('"')))?
+            key.eq_ignore_ascii_case("for")
+                .then(|| parse_node(value.trim().trim_matches('"')))?
         })
         .collect()
 }
@@ -104,26 +107,66 @@ mod tests {
 
     #[test]
     fn forwarding_headers_only_from_trusted_proxies() {
-        let trusted = TrustedProxies::new(["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()]);
+        let trusted =
+            TrustedProxies::new(["10.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()]);
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         // (peer, headers, expected client)
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
-            ("203.0.113.5", &[("x-forwarded-for", "1.1.1.1")], "203.0.113.5"),
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
+            (
+                "203.0.113.5",
+                &[("x-forwarded-for", "1.1.1.1")],
+                "203.0.113.5",
+            ),
             ("10.0.0.2", &[("x-forwarded-for", "1.1.1.1")], "1.1.1.1"),
-            ("10.0.0.2", &[("x-forwarded-for", "6.6.6.6, 1.1.1.1, 10.0.0.9")], "1.1.1.1"),
-            ("10.0.0.2", &[("x-forwarded-for", "6.6.6.6"), ("x-forwarded-for", "1.1.1.1")], "1.1.1.1"),
-            ("10.0.0.2", &[("forwarded", "for=\"[2001:db8::9]:443\";proto=https")], "2001:db8::9"),
-            ("10.0.0.2", &[("forwarded", "for=192.0.2.60, for=10.1.1.1"), ("x-forwarded-for", "7.7.7.7")], "192.0.2.60"),
-            ("10.0.0.2", &[("x-forwarded-for", "garbage, 10.0.0.3")], "10.0.0.2"),
+            (
+                "10.0.0.2",
+                &[("x-forwarded-for", "6.6.6.6, 1.1.1.1, 10.0.0.9")],
+                "1.1.1.1",
+            ),
+            (
+                "10.0.0.2",
+                &[
+                    ("x-forwarded-for", "6.6.6.6"),
+                    ("x-forwarded-for", "1.1.1.1"),
+                ],
+                "1.1.1.1",
+            ),
+            (
+                "10.0.0.2",
+                &[("forwarded", "for=\"[2001:db8::9]:443\";proto=https")],
+                "2001:db8::9",
+            ),
+            (
+                "10.0.0.2",
+                &[
+                    ("forwarded", "for=192.0.2.60, for=10.1.1.1"),
+                    ("x-forwarded-for", "7.7.7.7"),
+                ],
+                "192.0.2.60",
+            ),
+            (
+                "10.0.0.2",
+                &[("x-forwarded-for", "garbage, 10.0.0.3")],
+                "10.0.0.2",
+            ),
             ("10.0.0.2", &[], "10.0.0.2"),
-            ("::1", &[("x-forwarded-for", "198.51.100.1:5555")], "198.51.100.1"),
+            (
+                "::1",
+                &[("x-forwarded-for", "198.51.100.1:5555")],
+                "198.51.100.1",
+            ),
         ];
         for (peer, headers, expected) in cases {
             let mut map = HeaderMap::new();
             for (name, value) in *headers {
                 map.append(*name, value.parse().unwrap());
             }
-            assert_eq!(trusted.client(ip(peer), &map), ip(expected), "{peer} {headers:?}");
+            assert_eq!(
+                trusted.client(ip(peer), &map),
+                ip(expected),
+                "{peer} {headers:?}"
+            );
         }
     }
 }

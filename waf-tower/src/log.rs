@@ -4,7 +4,13 @@
 use std::net::IpAddr;
 use waf_core::{Action, Verdict};
 
-pub(crate) fn decision(verdict: &Verdict, request_id: &str, client: IpAddr, method: &str, path: &str) {
+pub(crate) fn decision(
+    verdict: &Verdict,
+    request_id: &str,
+    client: IpAddr,
+    method: &str,
+    path: &str,
+) {
     let tag = match verdict.action {
         Action::Allow => return,
         Action::Deny { .. } => "BLOCK",

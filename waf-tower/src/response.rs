@@ -45,7 +45,12 @@ pub(crate) fn blocked(action: Action, request_id: &str) -> Response<Full<Bytes>>
 
 /// An error answer for a request the middleware could not read.
 pub(crate) fn error(status: StatusCode, message: &str, request_id: &str) -> Response<Full<Bytes>> {
-    page(status, status.canonical_reason().unwrap_or("Error"), message, request_id)
+    page(
+        status,
+        status.canonical_reason().unwrap_or("Error"),
+        message,
+        request_id,
+    )
 }
 
 fn page(status: StatusCode, title: &str, message: &str, request_id: &str) -> Response<Full<Bytes>> {
@@ -57,7 +62,10 @@ fn page(status: StatusCode, title: &str, message: &str, request_id: &str) -> Res
     let mut response = Response::new(Full::new(Bytes::from(html)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -74,17 +82,34 @@ mod tests {
             (Action::Deny { status: 403 }, 403, None),
             (Action::Deny { status: 451 }, 451, None),
             (Action::Challenge, 403, None),
-            (Action::RateLimit { retry_after: Duration::from_millis(60_500) }, 429, Some("61")),
-            (Action::RateLimit { retry_after: Duration::ZERO }, 429, Some("1")),
+            (
+                Action::RateLimit {
+                    retry_after: Duration::from_millis(60_500),
+                },
+                429,
+                Some("61"),
+            ),
+            (
+                Action::RateLimit {
+                    retry_after: Duration::ZERO,
+                },
+                429,
+                Some("1"),
+            ),
         ];
         for (action, status, retry_after) in cases {
             let r = blocked(action, "00ff");
             assert_eq!(r.status().as_u16(), status, "{action:?}");
             assert_eq!(
-                r.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap()),
+                r.headers()
+                    .get(header::RETRY_AFTER)
+                    .map(|v| v.to_str().unwrap()),
                 retry_after
             );
-            assert_eq!(r.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+            assert_eq!(
+                r.headers()[header::CONTENT_TYPE],
+                "text/html; charset=utf-8"
+            );
         }
     }
 }

@@ -111,13 +111,21 @@ mod tests {
         ];
         for (name, arg, value, expected) in cases {
             let op = Operator::compile(name, arg).unwrap();
-            assert_eq!(op.find(value).is_some(), *expected, "@{name} {arg} on {value:?}");
+            assert_eq!(
+                op.find(value).is_some(),
+                *expected,
+                "@{name} {arg} on {value:?}"
+            );
         }
     }
 
     #[test]
     fn compile_errors_say_what() {
-        let cases = [("rx", "(", "regex"), ("gt", "x", "number"), ("bogus", "", "unsupported")];
+        let cases = [
+            ("rx", "(", "regex"),
+            ("gt", "x", "number"),
+            ("bogus", "", "unsupported"),
+        ];
         for (name, arg, needle) in cases {
             let err = Operator::compile(name, arg).unwrap_err();
             assert!(err.contains(needle), "{name}: {err}");

@@ -39,7 +39,9 @@ pub enum BodyErrorKind {
     Malformed,
     /// Nested deeper than [`Limits::max_depth`](super::Limits::max_depth).
     TooDeep,
-    /// Longer than [`Limits::max_body_parse_bytes`](super::Limits::max_body_parse_bytes).
+    /// Longer than [`Limits::max_body_parse_bytes`](super::Limits::max_body_parse_bytes),
+    /// or its flattened names (JSON paths, XML paths) would grow far past the body's own
+    /// size.
     TooLarge,
 }
 

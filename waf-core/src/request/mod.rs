@@ -108,7 +108,10 @@ impl BodyProcessor {
 
     /// The processor for a `Content-Type` value, if the body is one we take apart.
     pub fn for_content_type(content_type: &[u8]) -> Option<Self> {
-        let mime = content_type.split(|&b| b == b';').next().unwrap_or_default();
+        let mime = content_type
+            .split(|&b| b == b';')
+            .next()
+            .unwrap_or_default();
         let mime = String::from_utf8_lossy(mime).trim().to_ascii_lowercase();
         match mime.as_str() {
             "application/x-www-form-urlencoded" => Some(Self::UrlEncoded),

@@ -1,10 +1,10 @@
 //! Lowering SecLang (`waf_rules::seclang`) into the IR.
 
 use super::{Disruptive, Phase, Rule, RuleSet, Selector, Severity, Target};
+use crate::Error;
 use crate::operator::Operator;
 use crate::rule::Collection;
 use crate::transform::Transform;
-use crate::Error;
 use std::sync::Arc;
 use waf_rules::seclang::{self, Directive, Location, RuleFile};
 
@@ -50,7 +50,13 @@ fn compile_rule(rule: &seclang::SecRule) -> Result<Rule, String> {
     for action in &rule.actions {
         let value = action.value.as_deref().unwrap_or("");
         match action.name.as_str() {
-            "id" => id = Some(value.parse::<u32>().map_err(|_| format!("bad id {value:?}"))?),
+            "id" => {
+                id = Some(
+                    value
+                        .parse::<u32>()
+                        .map_err(|_| format!("bad id {value:?}"))?,
+                )
+            }
             "phase" => {
                 phase = match value {
                     "1" | "request" => Phase::RequestHeaders,
@@ -115,8 +121,8 @@ fn targets(variables: &[seclang::Variable]) -> Result<Vec<Target>, String> {
             .ok_or_else(|| format!("unsupported variable {}", variable.collection))?;
         let selector = variable.selector.as_ref().map(selector).transpose()?;
         if variable.exclude {
-            let selector =
-                selector.ok_or_else(|| format!("exclusion !{} needs a member", variable.collection))?;
+            let selector = selector
+                .ok_or_else(|| format!("exclusion !{} needs a member", variable.collection))?;
             exclusions.push((collection, selector));
         } else {
             targets.push(Target {
@@ -153,9 +159,6 @@ fn selector(selector: &seclang::Selector) -> Result<Selector, String> {
 
 impl Error {
     fn rule(location: &Location, message: String) -> Self {
-        Error::new(
-            crate::ErrorKind::Rules,
-            format!("{location}: {message}"),
-        )
+        Error::new(crate::ErrorKind::Rules, format!("{location}: {message}"))
     }
 }

@@ -44,7 +44,9 @@ pub(super) fn evaluate(rules: &RuleSet, request: &RequestView) -> Outcome {
         let Some((variable, value)) = hit else {
             continue;
         };
-        outcome.matches.push(RuleMatch::new(rules.source(), rule, variable, &value));
+        outcome
+            .matches
+            .push(RuleMatch::new(rules.source(), rule, variable, &value));
         match rule.disruptive {
             Disruptive::Block => outcome.anomaly_score += rule.severity.anomaly_points(),
             Disruptive::Deny { status } => {

@@ -272,8 +272,7 @@ impl Target {
             }
             RequestLine => single(
                 Cow::Owned(
-                    format!("{} {} {}", request.method, request.uri, request.protocol)
-                        .into_bytes(),
+                    format!("{} {} {}", request.method, request.uri, request.protocol).into_bytes(),
                 ),
                 f,
             ),

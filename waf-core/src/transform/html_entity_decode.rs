@@ -20,12 +20,12 @@ pub(super) fn apply(input: &[u8]) -> Cow<'_, [u8]> {
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
-        if input[i] == b'&' {
-            if let Some((byte, used)) = entity(&input[i + 1..]) {
-                out.push(byte);
-                i += 1 + used;
-                continue;
-            }
+        if input[i] == b'&'
+            && let Some((byte, used)) = entity(&input[i + 1..])
+        {
+            out.push(byte);
+            i += 1 + used;
+            continue;
         }
         out.push(input[i]);
         i += 1;

@@ -132,7 +132,12 @@ mod tests {
 
     #[test]
     fn names_round_trip() {
-        for name in ["lowercase", "urlDecodeUni", "htmlEntityDecode", "normalizePath"] {
+        for name in [
+            "lowercase",
+            "urlDecodeUni",
+            "htmlEntityDecode",
+            "normalizePath",
+        ] {
             assert!(Transform::from_name(name).is_some(), "{name}");
         }
         assert_eq!(Transform::from_name("nope"), None);

@@ -26,7 +26,10 @@ impl SignalSource for Fixed {
         self.0
     }
     fn assess(&self, _: &RequestView) -> Assessment {
-        Assessment { signal: self.1, matches: Vec::new() }
+        Assessment {
+            signal: self.1,
+            matches: Vec::new(),
+        }
     }
 }
 
@@ -43,10 +46,26 @@ fn benign_is_allowed_attacks_are_denied() {
     let cases = [
         ("/search?q=blue+shoes&page=2", "allow", None),
         ("/api/user?id=1'%20OR%20'1'='1", "deny", Some(100100)),
-        ("/?q=1%20UNION%20ALL%20SELECT%20password%20FROM%20users", "deny", Some(100110)),
-        ("/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E", "deny", Some(100200)),
-        ("/download?file=..%2F..%2F..%2Fetc%2Fpasswd", "deny", Some(100300)),
-        ("/ping?host=127.0.0.1%3Bcat%20%2Fetc%2Fhosts", "deny", Some(100310)),
+        (
+            "/?q=1%20UNION%20ALL%20SELECT%20password%20FROM%20users",
+            "deny",
+            Some(100110),
+        ),
+        (
+            "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            "deny",
+            Some(100200),
+        ),
+        (
+            "/download?file=..%2F..%2F..%2Fetc%2Fpasswd",
+            "deny",
+            Some(100300),
+        ),
+        (
+            "/ping?host=127.0.0.1%3Bcat%20%2Fetc%2Fhosts",
+            "deny",
+            Some(100310),
+        ),
         ("/.env", "deny", Some(100600)),
     ];
     for (uri, action, first) in cases {
@@ -67,7 +86,11 @@ fn weighted_score_adds_signals_and_challenges_in_the_band() {
     let verdict = waf.inspect(&request("/search?q=shoes", CLIENT));
     assert!((verdict.score - 0.66).abs() < 1e-9, "{}", verdict.score);
     assert_eq!(verdict.action, Action::Allow);
-    let names: Vec<_> = verdict.contributions.iter().map(|c| c.signal.as_str()).collect();
+    let names: Vec<_> = verdict
+        .contributions
+        .iter()
+        .map(|c| c.signal.as_str())
+        .collect();
     assert_eq!(names, ["crs_match", "ml_anomaly", "threat_intel"]);
 
     // A warning-level rule (quote + comment, 3 points → crs_match 0.6 → 0.36) plus the
@@ -75,7 +98,10 @@ fn weighted_score_adds_signals_and_challenges_in_the_band() {
     let verdict = waf.inspect(&request("/?name=bob'--", CLIENT));
     assert_eq!(verdict.anomaly_score, 3);
     assert!((verdict.score - 1.02).abs() < 1e-9, "{}", verdict.score);
-    assert_eq!((verdict.action, verdict.reason), (Action::Deny { status: 403 }, Reason::Score));
+    assert_eq!(
+        (verdict.action, verdict.reason),
+        (Action::Deny { status: 403 }, Reason::Score)
+    );
 
     // ML alone at 0.9 with ml weight 2.0: 1.8 → deny; with weight 0.85 → 0.765 → challenge.
     let challenged = Waf::builder()
@@ -84,7 +110,10 @@ fn weighted_score_adds_signals_and_challenges_in_the_band() {
         .build()
         .unwrap();
     let verdict = challenged.inspect(&request("/search?q=shoes", CLIENT));
-    assert_eq!((verdict.action, verdict.reason), (Action::Challenge, Reason::ChallengeBand));
+    assert_eq!(
+        (verdict.action, verdict.reason),
+        (Action::Challenge, Reason::ChallengeBand)
+    );
 }
 
 #[test]
@@ -92,11 +121,19 @@ fn detection_only_logs_and_lets_through() {
     let waf = Waf::builder().mode(Mode::Detect).build().unwrap();
     let attack = waf.inspect(&request("/api/user?id=1'%20OR%20'1'='1", CLIENT));
     assert_eq!(attack.action, Action::Log);
-    assert_eq!(attack.reason, Reason::AnomalyThreshold, "the would-be reason is kept");
-    assert_eq!(waf.inspect(&request("/search?q=ok", CLIENT)).action, Action::Allow);
+    assert_eq!(
+        attack.reason,
+        Reason::AnomalyThreshold,
+        "the would-be reason is kept"
+    );
+    assert_eq!(
+        waf.inspect(&request("/search?q=ok", CLIENT)).action,
+        Action::Allow
+    );
     waf.set_mode(Mode::Block);
     assert_eq!(
-        waf.inspect(&request("/api/user?id=1'%20OR%20'1'='1", CLIENT)).action,
+        waf.inspect(&request("/api/user?id=1'%20OR%20'1'='1", CLIENT))
+            .action,
         Action::Deny { status: 403 }
     );
 }
@@ -127,14 +164,24 @@ fn rules_swap_atomically_while_requests_are_inspected() {
         })
     };
     for i in 0..200 {
-        waf.reload_rules(if i % 2 == 0 { deny_all.clone() } else { builtin.clone() });
+        waf.reload_rules(if i % 2 == 0 {
+            deny_all.clone()
+        } else {
+            builtin.clone()
+        });
     }
     waf.reload_rules(deny_all);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let seen = inspector.join().unwrap();
     // Every inspection saw one whole rule set: allow (builtin) or 451 (deny_all).
-    assert!(seen.iter().all(|s| matches!(s, None | Some(451))), "{seen:?}");
-    assert_eq!(waf.inspect(&request("/", CLIENT)).action, Action::Deny { status: 451 });
+    assert!(
+        seen.iter().all(|s| matches!(s, None | Some(451))),
+        "{seen:?}"
+    );
+    assert_eq!(
+        waf.inspect(&request("/", CLIENT)).action,
+        Action::Deny { status: 451 }
+    );
 }
 
 #[test]
@@ -144,27 +191,46 @@ fn bans_unbans_and_expiry_reach_subscribers() {
     let range: IpNet = "198.18.0.0/24".parse().unwrap();
     waf.ban(range, Some(Duration::from_millis(30)), "test");
     let verdict = waf.inspect(&request("/search?q=ok", CLIENT));
-    assert_eq!((verdict.action, verdict.reason), (Action::Deny { status: 403 }, Reason::Blocklisted));
+    assert_eq!(
+        (verdict.action, verdict.reason),
+        (Action::Deny { status: 403 }, Reason::Blocklisted)
+    );
     assert_eq!(verdict.matches[0].value, "198.18.0.10");
     let outside = IpAddr::V4(Ipv4Addr::new(198, 18, 1, 10));
-    assert_eq!(waf.inspect(&request("/search?q=ok", outside)).action, Action::Allow);
+    assert_eq!(
+        waf.inspect(&request("/search?q=ok", outside)).action,
+        Action::Allow
+    );
 
     std::thread::sleep(Duration::from_millis(40));
-    assert_eq!(waf.inspect(&request("/search?q=ok", CLIENT)).action, Action::Allow);
+    assert_eq!(
+        waf.inspect(&request("/search?q=ok", CLIENT)).action,
+        Action::Allow
+    );
     assert_eq!(waf.sweep_expired(), 1);
     let got: Vec<_> = decisions.try_iter().collect();
     assert_eq!(
         got,
         [
-            Decision::Ban { target: range, ttl: Some(Duration::from_millis(30)), reason: "test".into() },
-            Decision::Unban { target: range, reason: "expired".into() },
+            Decision::Ban {
+                target: range,
+                ttl: Some(Duration::from_millis(30)),
+                reason: "test".into()
+            },
+            Decision::Unban {
+                target: range,
+                reason: "expired".into()
+            },
         ]
     );
 
     let single: IpNet = "2001:db8::7/128".parse().unwrap();
     waf.ban(single, None, "manual");
     assert!(waf.unban(single, "manual"));
-    assert!(!waf.unban(single, "manual"), "a second unban changes nothing");
+    assert!(
+        !waf.unban(single, "manual"),
+        "a second unban changes nothing"
+    );
     assert_eq!(decisions.try_iter().count(), 2);
 }
 
