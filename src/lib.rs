@@ -25,3 +25,8 @@ pub use waf_core::{Action, Config, Decision, Mode, Verdict, Waf};
 pub use waf_rules as rules;
 pub use waf_tower as tower;
 pub use waf_tower::WafLayer;
+
+/// The README's code, compiled as a doc test so that it stays true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -55,6 +55,13 @@ impl Request {
     /// Parses one line (without its line break). The error says what is wrong in plain
     /// words, without a position inside the line unless the JSON itself is broken.
     pub fn parse(line: &[u8]) -> Result<Self, String> {
+        // Editors may put a byte-order mark before the first line; it is not content.
+        let line = line.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(line);
+        // serde also reads a struct from a JSON array (`["a","GET","/"]`); the format
+        // wants an object, so anything else is refused before serde sees it.
+        if line.first() != Some(&b'{') {
+            return Err("not a JSON object: a request line is one {...} object".to_owned());
+        }
         let line: RequestLine = serde_json::from_slice(line).map_err(describe_json_error)?;
         let body = match (line.body_b64, line.body) {
             (Some(encoded), _) => base64::engine::general_purpose::STANDARD
@@ -170,8 +177,10 @@ mod tests {
 
     #[test]
     fn defaults_fill_optional_fields() {
-        let request = Request::parse(br#"{"id":"a","method":"GET","uri":"/","label":"benign"}"#)
-            .expect("valid line");
+        let request = Request::parse(
+            b"\xEF\xBB\xBF{\"id\":\"a\",\"method\":\"GET\",\"uri\":\"/\",\"label\":\"benign\"}",
+        )
+        .expect("valid line");
         assert_eq!(request.version, "HTTP/1.1");
         assert_eq!(request.client, IpAddr::V4(Ipv4Addr::LOCALHOST));
         assert!(request.headers.is_empty() && request.body.is_empty());
@@ -189,17 +198,26 @@ mod tests {
     #[test]
     fn errors_say_what_is_wrong() {
         let cases: [(&[u8], &str); 7] = [
-            (br#"{"id":"a","method":"GET""#, "invalid JSON at column 25"),
+            (br#"{"id":"a","method":"GET""#, "invalid JSON at column 24"),
             (br#"{"id":"a","method":"GET"}"#, "missing field `uri`"),
             (br#"{"method":"GET","uri":"/"}"#, "missing field `id`"),
-            (br#"[1,2]"#, "a JSON object describing one request"),
-            (br#"{"id":"a","method":"GET","uri":"/","body_b64":"!!"}"#, "body_b64 is not valid base64"),
-            (br#"{"id":"a","method":"GET","uri":"/","client_ip":"1.2.3"}"#, "client_ip \"1.2.3\""),
+            (br#"["a","GET","/"]"#, "not a JSON object"),
+            (
+                br#"{"id":"a","method":"GET","uri":"/","body_b64":"!!"}"#,
+                "body_b64 is not valid base64",
+            ),
+            (
+                br#"{"id":"a","method":"GET","uri":"/","client_ip":"1.2.3"}"#,
+                "client_ip \"1.2.3\"",
+            ),
             (b"{\"id\":\"\xff\"}", "invalid JSON"),
         ];
         for (line, expected) in cases {
             let error = Request::parse(line).expect_err("malformed line");
-            assert!(error.contains(expected), "{error:?} should contain {expected:?}");
+            assert!(
+                error.contains(expected),
+                "{error:?} should contain {expected:?}"
+            );
             assert!(!error.contains("at line 1"), "{error:?}");
         }
     }

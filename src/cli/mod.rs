@@ -24,8 +24,8 @@ struct Cli {
 /// The subcommands; each one lives in its own module.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Replay recorded requests (JSONL) through the engine and write one verdict line per
-    /// request.
+    // No doc comment on the variants: clap takes each subcommand's help from the doc
+    // comment of its `Args` struct, next to the options it describes.
     Scan(scan::ScanArgs),
 }
 

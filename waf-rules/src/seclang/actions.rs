@@ -18,9 +18,8 @@ pub(super) fn parse(text: &str) -> Result<Vec<Action>, String> {
         if let Some(after) = rest.strip_prefix(':') {
             let after = after.trim_start();
             let (v, remainder) = if let Some(quoted) = after.strip_prefix('\'') {
-                quoted_value(quoted).ok_or_else(|| {
-                    format!("unterminated single-quoted value of action {name:?}")
-                })?
+                quoted_value(quoted)
+                    .ok_or_else(|| format!("unterminated single-quoted value of action {name:?}"))?
             } else {
                 let end = after.find(',').unwrap_or(after.len());
                 (after[..end].trim_end().to_owned(), &after[end..])

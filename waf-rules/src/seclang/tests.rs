@@ -20,7 +20,11 @@ fn operators() {
     for (text, negated, name, argument) in cases {
         let r = rule(&format!("SecRule ARGS {text} \"id:1\""));
         assert_eq!(
-            (r.operator.negated, r.operator.name.as_str(), r.operator.argument.as_str()),
+            (
+                r.operator.negated,
+                r.operator.name.as_str(),
+                r.operator.argument.as_str()
+            ),
             (negated, name, argument),
             "{text}"
         );
@@ -35,15 +39,32 @@ fn variables() {
     let got: Vec<_> = r
         .variables
         .iter()
-        .map(|v| (v.exclude, v.count, v.collection.as_str(), v.selector.clone()))
+        .map(|v| {
+            (
+                v.exclude,
+                v.count,
+                v.collection.as_str(),
+                v.selector.clone(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
         [
             (false, false, "ARGS", None),
             (true, false, "ARGS", Some(Selector::Key("id".into()))),
-            (false, true, "REQUEST_HEADERS", Some(Selector::Key("Host".into()))),
-            (false, false, "REQUEST_COOKIES", Some(Selector::Regex("^s|x".into()))),
+            (
+                false,
+                true,
+                "REQUEST_HEADERS",
+                Some(Selector::Key("Host".into()))
+            ),
+            (
+                false,
+                false,
+                "REQUEST_COOKIES",
+                Some(Selector::Regex("^s|x".into()))
+            ),
             (false, false, "TX", Some(Selector::Key("a.b".into()))),
             (false, false, "XML", Some(Selector::Key("/*".into()))),
             (false, false, "XML", Some(Selector::Key("//@*".into()))),
@@ -53,7 +74,8 @@ fn variables() {
 
 #[test]
 fn actions_with_quotes_and_commas() {
-    let r = rule(r#"SecRule ARGS "@rx x" "id:7, phase:2,msg:'a, b \'c\'',t:none,t:lowercase,deny""#);
+    let r =
+        rule(r#"SecRule ARGS "@rx x" "id:7, phase:2,msg:'a, b \'c\'',t:none,t:lowercase,deny""#);
     let got: Vec<_> = r
         .actions
         .iter()
@@ -94,7 +116,11 @@ fn errors_name_file_and_line() {
         ("SecRule ARGS", 1, "takes 2 to 3"),
         ("SecRule ARGS:/x \"@rx a\"", 1, "unterminated regex"),
         ("SecRule A%B \"@rx a\"", 1, "bad variable name"),
-        ("SecRule ARGS \"@rx a\" \"id:'1\"", 1, "unterminated single-quoted"),
+        (
+            "SecRule ARGS \"@rx a\" \"id:'1\"",
+            1,
+            "unterminated single-quoted",
+        ),
         ("SecRule ARGS \"@rx a\" \"id:1 deny\"", 1, ""),
         ("SecRuleEngine Maybe", 1, "unknown mode"),
         ("SecRule ARGS \"@\" \"id:1\"", 1, "operator name missing"),
@@ -115,8 +141,16 @@ fn errors_name_file_and_line() {
 #[test]
 fn never_panics_on_odd_input() {
     let inputs = [
-        "", "\\", "\"", "SecRule \"\" \"\" \"\"", "SecRule | \"@rx\"", "SecAction ,,,",
-        "SecRule ARGS:'' x", "SecRule !& x", "\u{0}\u{ffff}", "SecRule ARGS \"@rx é\" \"msg:'é\"",
+        "",
+        "\\",
+        "\"",
+        "SecRule \"\" \"\" \"\"",
+        "SecRule | \"@rx\"",
+        "SecAction ,,,",
+        "SecRule ARGS:'' x",
+        "SecRule !& x",
+        "\u{0}\u{ffff}",
+        "SecRule ARGS \"@rx é\" \"msg:'é\"",
     ];
     for input in inputs {
         let _ = parse("odd.conf", input);
