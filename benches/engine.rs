@@ -35,8 +35,16 @@ fn request(uri: &str, body: &'static str, waf: &Waf) -> RequestView {
 fn engine(c: &mut Criterion) {
     let waf = Waf::default();
     let cases = [
-        ("benign", "/shop/search?q=running+shoes&page=2&sort=price", "qty=2&sku=AB-1234&note=gift+wrap+please"),
-        ("sqli", "/api/user?id=1%27%20OR%20%271%27%3D%271", "qty=2&sku=AB-1234"),
+        (
+            "benign",
+            "/shop/search?q=running+shoes&page=2&sort=price",
+            "qty=2&sku=AB-1234&note=gift+wrap+please",
+        ),
+        (
+            "sqli",
+            "/api/user?id=1%27%20OR%20%271%27%3D%271",
+            "qty=2&sku=AB-1234",
+        ),
         ("xss", "/search?q=%3Csvg%20onload%3Dalert(1)%3E", "qty=2"),
     ];
     let mut group = c.benchmark_group("builtin");
@@ -45,7 +53,9 @@ fn engine(c: &mut Criterion) {
             b.iter(|| waf.inspect(&request(black_box(uri), body, &waf)))
         });
         let view = request(uri, body, &waf);
-        group.bench_function(format!("{name}/inspect"), |b| b.iter(|| waf.inspect(black_box(&view))));
+        group.bench_function(format!("{name}/inspect"), |b| {
+            b.iter(|| waf.inspect(black_box(&view)))
+        });
     }
     group.finish();
 }
