@@ -6,6 +6,7 @@
 mod jsonl;
 mod progress;
 mod scan;
+mod score;
 mod summary;
 
 use clap::{Parser, Subcommand};
@@ -27,6 +28,7 @@ enum Command {
     // No doc comment on the variants: clap takes each subcommand's help from the doc
     // comment of its `Args` struct, next to the options it describes.
     Scan(scan::ScanArgs),
+    Score(score::ScoreArgs),
 }
 
 impl Command {
@@ -34,6 +36,7 @@ impl Command {
     fn run(self) -> Result<(), Failure> {
         match self {
             Self::Scan(args) => scan::run(args),
+            Self::Score(args) => score::run(args),
         }
     }
 }
