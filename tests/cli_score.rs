@@ -49,7 +49,10 @@ not json
     assert!(output.status.success(), "{output:?}");
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["classes"]["sqli"]["caught"], 1);
-    assert_eq!(report["classes"]["xss"]["caught"], 2, "log and challenge count as caught");
+    assert_eq!(
+        report["classes"]["xss"]["caught"], 2,
+        "log and challenge count as caught"
+    );
     assert_eq!(report["attacks"]["tpr"], 0.75);
     // b4 has no verdict: not counted. 1 of 3 benign flagged.
     assert_eq!(report["benign"]["total"], 3);
@@ -58,8 +61,14 @@ not json
     let ba = report["balanced_accuracy"].as_f64().unwrap();
     assert!((ba - (0.75 + 2.0 / 3.0) / 2.0).abs() < 1e-9);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("line 10:"), "malformed line reported: {stderr}");
-    assert!(stderr.contains("1 labelled requests have no verdict"), "{stderr}");
+    assert!(
+        stderr.contains("line 10:"),
+        "malformed line reported: {stderr}"
+    );
+    assert!(
+        stderr.contains("1 labelled requests have no verdict"),
+        "{stderr}"
+    );
 
     let table = Command::new(env!("CARGO_BIN_EXE_waf"))
         .args(["score", "--format", "markdown", "--requests"])
@@ -69,5 +78,8 @@ not json
         .output()
         .unwrap();
     let table = String::from_utf8_lossy(&table.stdout);
-    assert!(table.contains("| all attacks (TPR) | 3 | 4 | 75.00 |"), "{table}");
+    assert!(
+        table.contains("| all attacks (TPR) | 3 | 4 | 75.00 |"),
+        "{table}"
+    );
 }

@@ -3,6 +3,7 @@
 //! Adding a subcommand is one [`Command`] variant holding its clap `Args` struct, one
 //! module with a `run` function, and one arm in [`Command::run`].
 
+mod detect;
 mod jsonl;
 mod progress;
 mod scan;
@@ -28,6 +29,7 @@ enum Command {
     // No doc comment on the variants: clap takes each subcommand's help from the doc
     // comment of its `Args` struct, next to the options it describes.
     Scan(scan::ScanArgs),
+    Detect(detect::DetectArgs),
     Score(score::ScoreArgs),
 }
 
@@ -36,6 +38,7 @@ impl Command {
     fn run(self) -> Result<(), Failure> {
         match self {
             Self::Scan(args) => scan::run(args),
+            Self::Detect(args) => detect::run(args),
             Self::Score(args) => score::run(args),
         }
     }

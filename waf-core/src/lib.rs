@@ -45,5 +45,5 @@ mod waf;
 pub use config::{Config, Mode};
 pub use decision::Decision;
 pub use error::{Error, ErrorKind};
-pub use verdict::{Action, Contribution, MAX_MATCHED_VALUE, Reason, RuleMatch, Verdict};
+pub use verdict::{Action, Contribution, Evidence, MAX_MATCHED_VALUE, Reason, RuleMatch, Verdict};
 pub use waf::{Assessment, SignalSource, Waf, WafBuilder};

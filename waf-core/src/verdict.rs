@@ -70,10 +70,27 @@ pub struct RuleMatch {
     pub variable: String,
     /// The matched data, lossy UTF-8, cut to [`MAX_MATCHED_VALUE`] bytes.
     pub value: String,
+    /// What a detector said about the value, for detector rules.
+    pub evidence: Option<Evidence>,
+}
+
+/// A detector's explanation of a match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evidence {
+    /// How sure the detector is, in [0, 1].
+    pub confidence: f64,
+    /// The shape it recognised (e.g. SQL token classes).
+    pub fingerprint: String,
 }
 
 impl RuleMatch {
-    pub(crate) fn new(source: &str, rule: &Rule, variable: String, value: &[u8]) -> Self {
+    pub(crate) fn new(
+        source: &str,
+        rule: &Rule,
+        variable: String,
+        value: &[u8],
+        evidence: Option<Evidence>,
+    ) -> Self {
         Self {
             rule_id: rule.id,
             source: Arc::from(source),
@@ -82,6 +99,7 @@ impl RuleMatch {
             tags: rule.tags.clone(),
             variable,
             value: cut(value),
+            evidence,
         }
     }
 }
@@ -97,6 +115,7 @@ impl RuleMatch {
             tags: Arc::from(Vec::new()),
             variable: "REMOTE_ADDR".into(),
             value: request.client.to_string(),
+            evidence: None,
         }
     }
 }

@@ -24,4 +24,5 @@
 #![warn(missing_docs)]
 
 pub mod builtin;
+pub mod detect;
 pub mod seclang;

@@ -7,12 +7,36 @@
 mod begins_with;
 mod compare;
 mod contains;
+mod detect;
 mod ends_with;
 mod pm;
 mod rx;
 mod within;
 
 pub use compare::Comparison;
+
+use crate::verdict::Evidence;
+use std::borrow::Cow;
+use waf_rules::detect::Kind;
+
+/// What an operator found in a value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found<'v> {
+    /// The part of the value that matched (the whole value for operators that do not
+    /// locate a part).
+    pub part: Cow<'v, [u8]>,
+    /// A detector's confidence and fingerprint, for detector operators.
+    pub evidence: Option<Evidence>,
+}
+
+impl<'v> Found<'v> {
+    fn part(part: &'v [u8]) -> Self {
+        Self {
+            part: Cow::Borrowed(part),
+            evidence: None,
+        }
+    }
+}
 
 /// A compiled operator.
 #[derive(Debug, Clone)]
@@ -37,6 +61,9 @@ pub enum Operator {
     Unconditional,
     /// `@noMatch`.
     Never,
+    /// A detector: `@detectSQLi`, `@detectXSS`, `@detectCmdi`, … (see
+    /// `waf_rules::detect`).
+    Detect(Kind),
 }
 
 impl Operator {
@@ -53,28 +80,29 @@ impl Operator {
             "within" => Self::Within(bytes()),
             "unconditionalmatch" => Self::Unconditional,
             "nomatch" => Self::Never,
-            other => match Comparison::from_name(other) {
-                Some(cmp) => Self::Compare(cmp, compare::parse_number(argument)?),
-                None => return Err(format!("unsupported operator @{name}")),
+            other => match (Comparison::from_name(other), Kind::from_operator(other)) {
+                (Some(cmp), _) => Self::Compare(cmp, compare::parse_number(argument)?),
+                (None, Some(kind)) => Self::Detect(kind),
+                (None, None) => return Err(format!("unsupported operator @{name}")),
             },
         })
     }
 
-    /// Tests `value`; on a match, returns the part of it that matched (the whole value
-    /// for operators that do not locate a part).
-    pub fn find<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
-        let whole = |hit: bool| hit.then_some(value);
+    /// Tests `value`; on a match, says what matched.
+    pub fn find<'v>(&self, value: &'v [u8]) -> Option<Found<'v>> {
+        let whole = |hit: bool| hit.then(|| Found::part(value));
         match self {
-            Self::Rx(rx) => rx.find(value),
-            Self::Pm(pm) => pm.find(value),
+            Self::Rx(rx) => rx.find(value).map(Found::part),
+            Self::Pm(pm) => pm.find(value).map(Found::part),
             Self::StrEq(arg) => whole(value == arg.as_slice()),
-            Self::Contains(arg) => contains::find(value, arg),
+            Self::Contains(arg) => contains::find(value, arg).map(Found::part),
             Self::BeginsWith(arg) => whole(begins_with::test(value, arg)),
             Self::EndsWith(arg) => whole(ends_with::test(value, arg)),
             Self::Within(arg) => whole(within::test(value, arg)),
             Self::Compare(cmp, n) => whole(cmp.test(value, *n)),
-            Self::Unconditional => Some(value),
+            Self::Unconditional => Some(Found::part(value)),
             Self::Never => None,
+            Self::Detect(kind) => detect::find(*kind, value),
         }
     }
 }

@@ -10,10 +10,18 @@ use waf_rules::seclang::{self, Directive, Location, RuleFile};
 
 pub(super) fn seclang(source: &str, file: &RuleFile) -> Result<RuleSet, Error> {
     let mut rules = Vec::new();
+    // The head and links of a chain still open (the last rule read had `chain`).
+    let mut chain: Vec<Rule> = Vec::new();
     for (location, directive) in &file.directives {
         let at = |message: String| Error::rule(location, message);
         match directive {
-            Directive::Rule(rule) => rules.push(compile_rule(rule).map_err(at)?),
+            Directive::Rule(rule) => {
+                let (compiled, continues) = compile_rule(rule, !chain.is_empty()).map_err(at)?;
+                chain.push(compiled);
+                if !continues {
+                    rules.extend(close_chain(&mut chain));
+                }
+            }
             // Informational, or handled by the engine's own configuration.
             Directive::ComponentSignature(_) | Directive::RuleEngine(_) => {}
             Directive::Action(_) | Directive::Marker(_) | Directive::DefaultAction(_) => {
@@ -24,7 +32,26 @@ pub(super) fn seclang(source: &str, file: &RuleFile) -> Result<RuleSet, Error> {
             }
         }
     }
+    if let Some(head) = chain.first() {
+        return Err(Error::new(
+            crate::ErrorKind::Rules,
+            format!(
+                "rule {} ends its file with `chain` but no rule follows",
+                head.id
+            ),
+        ));
+    }
     Ok(RuleSet::new(source, rules))
+}
+
+/// Folds `[head, link1, link2]` into `head → link1 → link2`.
+fn close_chain(chain: &mut Vec<Rule>) -> Option<Rule> {
+    let mut next: Option<Box<Rule>> = None;
+    while let Some(mut rule) = chain.pop() {
+        rule.chain = next;
+        next = Some(Box::new(rule));
+    }
+    next.map(|rule| *rule)
 }
 
 fn directive_name(directive: &Directive) -> &'static str {
@@ -38,7 +65,10 @@ fn directive_name(directive: &Directive) -> &'static str {
     }
 }
 
-fn compile_rule(rule: &seclang::SecRule) -> Result<Rule, String> {
+/// Compiles one `SecRule`; says whether it opens (or continues) a chain. A chain link
+/// (`in_chain`) needs no id and may not have a disruptive action or phase.
+fn compile_rule(rule: &seclang::SecRule, in_chain: bool) -> Result<(Rule, bool), String> {
+    let mut chained = false;
     let mut id = None;
     let mut phase = Phase::RequestBody;
     let mut message = String::new();
@@ -74,6 +104,7 @@ fn compile_rule(rule: &seclang::SecRule) -> Result<Rule, String> {
                 Transform::from_name(value)
                     .ok_or_else(|| format!("unsupported transformation t:{value}"))?,
             ),
+            "chain" => chained = true,
             "block" => disruptive = Disruptive::Block,
             "deny" => disruptive = Disruptive::Deny { status: 403 },
             "pass" => disruptive = Disruptive::Pass,
@@ -92,23 +123,32 @@ fn compile_rule(rule: &seclang::SecRule) -> Result<Rule, String> {
             other => return Err(format!("unsupported action {other:?}")),
         }
     }
-    let id = id.ok_or("rule has no id")?;
+    let id = match (id, in_chain) {
+        (Some(id), false) => id,
+        (None, true) => 0,
+        (None, false) => return Err("rule has no id".into()),
+        (Some(_), true) => return Err("a chained rule may not have an id".into()),
+    };
     if let (Disruptive::Deny { status: s }, Some(given)) = (&mut disruptive, status) {
         *s = given;
     }
     let operator = Operator::compile(&rule.operator.name, &rule.operator.argument)?;
-    Ok(Rule {
-        id,
-        phase,
-        message: Arc::from(message),
-        severity,
-        tags: Arc::from(tags),
-        targets: targets(&rule.variables)?,
-        transforms,
-        operator,
-        negated: rule.operator.negated,
-        disruptive,
-    })
+    Ok((
+        Rule {
+            id,
+            phase,
+            message: Arc::from(message),
+            severity,
+            tags: Arc::from(tags),
+            targets: targets(&rule.variables)?,
+            transforms,
+            operator,
+            negated: rule.operator.negated,
+            disruptive,
+            chain: None,
+        },
+        chained,
+    ))
 }
 
 /// Compiles variables; `!COLLECTION:member` entries become exclusions on the targets of

@@ -157,6 +157,9 @@ pub struct Rule {
     pub negated: bool,
     /// What happens on a match.
     pub disruptive: Disruptive,
+    /// The next rule of a `chain`: this rule matches only if it matches too. Chained
+    /// rules carry no id, phase or disruptive action of their own.
+    pub chain: Option<Box<Rule>>,
 }
 
 /// A compiled rule set: rules in evaluation order, with the name of their source.
@@ -207,3 +210,6 @@ impl RuleSet {
         eval::evaluate(self, request)
     }
 }
+
+#[cfg(test)]
+mod tests;

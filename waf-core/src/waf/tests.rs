@@ -49,7 +49,7 @@ fn benign_is_allowed_attacks_are_denied() {
         (
             "/?q=1%20UNION%20ALL%20SELECT%20password%20FROM%20users",
             "deny",
-            Some(100110),
+            Some(100100),
         ),
         (
             "/?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
@@ -64,9 +64,10 @@ fn benign_is_allowed_attacks_are_denied() {
         (
             "/ping?host=127.0.0.1%3Bcat%20%2Fetc%2Fhosts",
             "deny",
-            Some(100310),
+            Some(100400),
         ),
-        ("/.env", "deny", Some(100600)),
+        ("/ping?host=127.0.0.1%3Bwhoami", "deny", Some(100400)),
+        ("/.env", "deny", Some(100710)),
     ];
     for (uri, action, first) in cases {
         let verdict = waf.inspect(&request(uri, CLIENT));
@@ -93,9 +94,22 @@ fn weighted_score_adds_signals_and_challenges_in_the_band() {
         .collect();
     assert_eq!(names, ["crs_match", "ml_anomaly", "threat_intel"]);
 
-    // A warning-level rule (quote + comment, 3 points → crs_match 0.6 → 0.36) plus the
-    // same signals: 1.02, over the threshold although the rules alone would not block.
-    let verdict = waf.inspect(&request("/?name=bob'--", CLIENT));
+    // A warning-level rule (a body that is not the JSON it claims: 3 points →
+    // crs_match 0.6 → 0.36) plus the same signals: 1.02, over the threshold although
+    // the rules alone would not block.
+    let broken_json = RequestView::from_raw(
+        RawRequest {
+            method: "POST",
+            uri: "/api/cart",
+            protocol: "HTTP/1.1",
+            headers: vec![(b"content-type", b"application/json")],
+            body: bytes::Bytes::from_static(b"{\"qty\": 2,"),
+            client: CLIENT,
+        },
+        &Limits::default(),
+    );
+    let verdict = waf.inspect(&broken_json);
+    assert_eq!(verdict.rule_ids(), [100650]);
     assert_eq!(verdict.anomaly_score, 3);
     assert!((verdict.score - 1.02).abs() < 1e-9, "{}", verdict.score);
     assert_eq!(

@@ -1,0 +1,22 @@
+//! Any bytes through the JNDI (Log4Shell) lookup detector and its nested-lookup
+//! evaluator: it must not panic, and what it reports must keep the `Detection` promises
+//! (confidence in [0.5, 1] when it fires, a fragment no longer than `MAX_FRAGMENT`).
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use waf_rules::detect::{self, MAX_FRAGMENT};
+
+fuzz_target!(|data: &[u8]| {
+    if let Some(hit) = detect::jndi(data) {
+        assert!(
+            (0.5..=1.0).contains(&hit.confidence),
+            "confidence {}",
+            hit.confidence
+        );
+        assert!(
+            hit.fragment.len() <= MAX_FRAGMENT,
+            "fragment of {} bytes",
+            hit.fragment.len()
+        );
+    }
+});
