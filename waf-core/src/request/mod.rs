@@ -153,6 +153,10 @@ pub struct RequestView {
     pub uri: String,
     /// The raw path, before `?`, percent-encoding untouched.
     pub path: String,
+    /// The path with `%XX` escapes decoded (a `+` stays a plus): `REQUEST_FILENAME`.
+    pub path_decoded: Vec<u8>,
+    /// The request target with `%XX` escapes and `+` decoded: `REQUEST_URI`.
+    pub uri_decoded: Vec<u8>,
     /// The raw query string after `?` (empty when there is none).
     pub query: String,
     /// `HTTP/1.1` and the like.
@@ -225,6 +229,8 @@ impl RequestView {
             method: raw.method.to_owned(),
             uri: raw.uri.to_owned(),
             path: path.to_owned(),
+            path_decoded: percent_decode(path.replace('+', "%2B").as_bytes()),
+            uri_decoded: percent_decode(raw.uri.as_bytes()),
             query: query.to_owned(),
             protocol: raw.protocol.to_owned(),
             headers: raw

@@ -62,12 +62,12 @@ fn first_hit(rule: &Rule, request: &RequestView) -> Option<Hit> {
             let transformed = transform::apply_all(&rule.transforms, &value.bytes);
             hit = match (rule.operator.find(&transformed), rule.negated) {
                 (Some(found), false) => Some(Hit {
-                    variable: value.name.into_owned(),
+                    variable: value.name(),
                     part: found.part.into_owned(),
                     evidence: found.evidence,
                 }),
                 (None, true) => Some(Hit {
-                    variable: value.name.into_owned(),
+                    variable: value.name(),
                     part: transformed.into_owned(),
                     evidence: None,
                 }),

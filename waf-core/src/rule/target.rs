@@ -176,12 +176,25 @@ pub struct Target {
     pub count: bool,
 }
 
-/// One value handed to an operator: the variable's display name and the bytes.
+/// One value handed to an operator: where it comes from and the bytes.
 pub struct Value<'r> {
-    /// `ARGS:id`, `REQUEST_HEADERS:User-Agent`, `REQUEST_URI`, …
-    pub name: Cow<'r, str>,
+    /// The collection's name (`ARGS`, `&ARGS` for counts, …).
+    pub collection: Cow<'static, str>,
+    /// The member's name, for collections with members (`id` of `ARGS:id`).
+    pub member: Option<&'r [u8]>,
     /// The value before the rule's transformations.
     pub bytes: Cow<'r, [u8]>,
+}
+
+impl Value<'_> {
+    /// `ARGS:id`, `REQUEST_HEADERS:User-Agent`, `REQUEST_URI`, … Built only when a rule
+    /// matches, so that inspecting a value costs no allocation.
+    pub fn name(&self) -> String {
+        match self.member {
+            Some(member) => format!("{}:{}", self.collection, String::from_utf8_lossy(member)),
+            None => self.collection.clone().into_owned(),
+        }
+    }
 }
 
 impl Target {
@@ -190,9 +203,9 @@ impl Target {
         if self.count {
             let mut n = 0usize;
             self.each(request, &mut |_| n += 1);
-            let name = format!("&{}", self.collection.name());
             f(Value {
-                name: Cow::Owned(name),
+                collection: Cow::Owned(format!("&{}", self.collection.name())),
+                member: None,
                 bytes: Cow::Owned(n.to_string().into_bytes()),
             });
         } else {
@@ -211,7 +224,8 @@ impl Target {
         let fields = |fields: &mut dyn Iterator<Item = &'r Field>, f: &mut dyn FnMut(Value<'r>)| {
             for field in fields.filter(|field| self.keep(&field.name)) {
                 f(Value {
-                    name: Cow::Owned(format!("{collection}:{}", field.name_lossy())),
+                    collection: Cow::Borrowed(collection),
+                    member: Some(&field.name),
                     bytes: Cow::Borrowed(&field.value),
                 });
             }
@@ -219,7 +233,8 @@ impl Target {
         let names = |fields: &mut dyn Iterator<Item = &'r Field>, f: &mut dyn FnMut(Value<'r>)| {
             for field in fields.filter(|field| self.keep(&field.name)) {
                 f(Value {
-                    name: Cow::Owned(format!("{collection}:{}", field.name_lossy())),
+                    collection: Cow::Borrowed(collection),
+                    member: Some(&field.name),
                     bytes: Cow::Borrowed(&field.name),
                 });
             }
@@ -227,7 +242,8 @@ impl Target {
         let single = |bytes: Cow<'r, [u8]>, f: &mut dyn FnMut(Value<'r>)| {
             if self.keep(collection.as_bytes()) || self.selector.is_none() {
                 f(Value {
-                    name: Cow::Borrowed(collection),
+                    collection: Cow::Borrowed(collection),
+                    member: None,
                     bytes,
                 });
             }
@@ -252,23 +268,20 @@ impl Target {
                         FilesNames => Cow::Borrowed(&file.field[..]),
                         _ => Cow::Owned(file.size.to_string().into_bytes()),
                     };
-                    let name = String::from_utf8_lossy(&file.field);
                     f(Value {
-                        name: Cow::Owned(format!("{collection}:{name}")),
+                        collection: Cow::Borrowed(collection),
+                        member: Some(&file.field),
                         bytes,
                     });
                 }
             }
             RequestUriRaw => single(Cow::Borrowed(request.uri.as_bytes()), f),
-            RequestUri => single(
-                Cow::Owned(crate::request::percent_decode(request.uri.as_bytes())),
-                f,
-            ),
-            RequestFilename => single(Cow::Owned(decode_path(&request.path)), f),
+            RequestUri => single(Cow::Borrowed(&request.uri_decoded), f),
+            RequestFilename => single(Cow::Borrowed(&request.path_decoded), f),
             RequestBasename => {
-                let path = decode_path(&request.path);
+                let path = &request.path_decoded;
                 let base = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
-                single(Cow::Owned(base.to_vec()), f)
+                single(Cow::Borrowed(base), f)
             }
             RequestLine => single(
                 Cow::Owned(
@@ -297,10 +310,4 @@ impl Target {
             RemoteAddr => single(Cow::Owned(request.client.to_string().into_bytes()), f),
         }
     }
-}
-
-/// The path with `%XX` decoded but `+` kept (a `+` in a path is a plus).
-fn decode_path(path: &str) -> Vec<u8> {
-    let escaped = path.replace('+', "%2B");
-    crate::request::percent_decode(escaped.as_bytes())
 }
