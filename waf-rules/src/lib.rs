@@ -18,11 +18,14 @@
 //! # Ok::<(), waf_rules::seclang::ParseError>(())
 //! ```
 //!
-//! The built-in default rules ship inside this crate, see [`builtin`].
+//! Rule sets on disk, with `Include`s, the OWASP CRS layout and the data files of
+//! `@pmFromFile` rules, are read by [`load`]. The built-in default rules ship inside
+//! this crate, see [`builtin`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod builtin;
 pub mod detect;
+pub mod load;
 pub mod seclang;

@@ -23,11 +23,14 @@ pub(super) fn seclang(source: &str, file: &RuleFile) -> Result<RuleSet, Error> {
                 }
             }
             // Informational, or handled by the engine's own configuration.
-            Directive::ComponentSignature(_) | Directive::RuleEngine(_) => {}
-            Directive::Action(_) | Directive::Marker(_) | Directive::DefaultAction(_) => {
+            Directive::ComponentSignature(_)
+            | Directive::RuleEngine(_)
+            | Directive::Ignored { .. } => {}
+            // `Directive` is #[non_exhaustive]: everything not handled yet is an error.
+            _ => {
                 return Err(at(format!(
                     "{} is not supported by this engine yet",
-                    directive_name(directive)
+                    directive.name()
                 )));
             }
         }
@@ -52,17 +55,6 @@ fn close_chain(chain: &mut Vec<Rule>) -> Option<Rule> {
         next = Some(Box::new(rule));
     }
     next.map(|rule| *rule)
-}
-
-fn directive_name(directive: &Directive) -> &'static str {
-    match directive {
-        Directive::Rule(_) => "SecRule",
-        Directive::Action(_) => "SecAction",
-        Directive::Marker(_) => "SecMarker",
-        Directive::DefaultAction(_) => "SecDefaultAction",
-        Directive::RuleEngine(_) => "SecRuleEngine",
-        Directive::ComponentSignature(_) => "SecComponentSignature",
-    }
 }
 
 /// Compiles one `SecRule`; says whether it opens (or continues) a chain. A chain link

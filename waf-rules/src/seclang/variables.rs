@@ -1,5 +1,13 @@
 //! Variable lists: `ARGS|!ARGS:id|&REQUEST_HEADERS:Host|REQUEST_COOKIES:/^sess/`.
+//!
+//! As in ModSecurity 2, variables are separated by `|` or `,` (blanks around them are
+//! ignored), a selector may be quoted (`TX:'a.b'`, `\'` for a quote) and a selector of
+//! more than two characters between slashes is a regular expression, quoted or not. A
+//! regex selector may contain `|` and `,` (ModSecurity 2 needs it quoted for that; this
+//! parser does not). `XML:` selectors are XPath expressions such as `/*` and are never
+//! read as regexes.
 
+use super::lexer::is_space;
 use super::{Selector, Variable};
 
 pub(super) fn parse(text: &str) -> Result<Vec<Variable>, String> {
@@ -13,46 +21,54 @@ pub(super) fn parse(text: &str) -> Result<Vec<Variable>, String> {
     Ok(variables)
 }
 
-/// Splits at `|`, except inside a `/…/` regex selector or a quoted key.
+/// Splits at `|` and `,`, except inside a `/…/` regex selector or a quoted selector.
 fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
+    #[derive(PartialEq)]
+    enum State {
+        /// In the name, or in an unquoted, non-regex selector.
+        Plain,
+        /// Inside `/…/`.
+        Regex,
+        /// Inside `'…'`.
+        Quoted,
+    }
     let mut parts = Vec::new();
     let mut start = 0;
-    let mut in_regex = false;
-    let mut in_quote = false;
-    let mut after_colon = false;
+    let mut state = State::Plain;
     let mut escaped = false;
     for (at, c) in text.char_indices() {
         if escaped {
             escaped = false;
             continue;
         }
-        match c {
-            '\\' if in_regex => escaped = true,
-            '/' if after_colon
-                && !in_quote
-                && text[start..at].ends_with(':')
-                && !is_xpath(&text[start..at]) =>
-            {
-                in_regex = true
+        // The part so far, when `c` is the first character of its selector.
+        let selector_start = || {
+            let before = &text[start..at];
+            before.ends_with(':') && before.find(':') == Some(before.len() - 1)
+        };
+        match (&state, c) {
+            (State::Regex | State::Quoted, '\\') => escaped = true,
+            (State::Regex, '/') | (State::Quoted, '\'') => state = State::Plain,
+            (State::Plain, '/') if selector_start() && !is_xpath(&text[start..at]) => {
+                state = State::Regex
             }
-            '/' if in_regex => in_regex = false,
-            '\'' if after_colon && !in_regex => in_quote = !in_quote,
-            ':' if !in_regex && !in_quote => after_colon = true,
-            '|' if !in_regex && !in_quote => {
+            (State::Plain, '\'') if selector_start() => state = State::Quoted,
+            (State::Plain, '|' | ',') => {
                 parts.push(&text[start..at]);
                 start = at + 1;
-                after_colon = false;
             }
             _ => {}
         }
     }
-    if in_regex {
-        return Err(format!("unterminated regex selector in {text:?}"));
+    match state {
+        State::Regex => return Err(format!("unterminated regex selector in {text:?}")),
+        State::Quoted => return Err(format!("unterminated quoted selector in {text:?}")),
+        State::Plain => {}
     }
     parts.push(&text[start..]);
     Ok(parts
         .into_iter()
-        .map(str::trim)
+        .map(|p| p.trim_matches(is_space))
         .filter(|p| !p.is_empty())
         .collect())
 }
@@ -89,15 +105,21 @@ fn variable(text: &str) -> Result<Variable, String> {
     }
     let selector = match selector {
         None => None,
-        Some(s) if name.eq_ignore_ascii_case("XML") => Some(Selector::Key(s.to_owned())),
-        Some(s) if s.len() >= 2 && s.starts_with('/') && s.ends_with('/') => {
-            Some(Selector::Regex(s[1..s.len() - 1].to_owned()))
-        }
-        Some(s) if s.len() >= 2 && s.starts_with('\'') && s.ends_with('\'') => {
-            Some(Selector::Key(s[1..s.len() - 1].to_owned()))
-        }
         Some("") => return Err(format!("empty selector in {text:?}")),
-        Some(s) => Some(Selector::Key(s.to_owned())),
+        Some(s) if name.eq_ignore_ascii_case("XML") => Some(Selector::Key(s.to_owned())),
+        Some(s) => {
+            let s = match s.strip_prefix('\'') {
+                Some(quoted) => {
+                    unquote(quoted).ok_or_else(|| format!("bad quoted selector in {text:?}"))?
+                }
+                None => s.to_owned(),
+            };
+            if s.len() > 2 && s.starts_with('/') && s.ends_with('/') {
+                Some(Selector::Regex(s[1..s.len() - 1].to_owned()))
+            } else {
+                Some(Selector::Key(s))
+            }
+        }
     };
     Ok(Variable {
         count,
@@ -105,4 +127,25 @@ fn variable(text: &str) -> Result<Variable, String> {
         collection: name.to_ascii_uppercase(),
         selector,
     })
+}
+
+/// The text of `…'` (the opening quote already removed), which must end at the closing
+/// quote; `\'` is a quote and `\\` a backslash.
+fn unquote(text: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => return chars.next().is_none().then_some(out),
+            '\\' => match chars.clone().next() {
+                Some(next @ ('\'' | '\\')) => {
+                    chars.next();
+                    out.push(next);
+                }
+                _ => out.push('\\'),
+            },
+            c => out.push(c),
+        }
+    }
+    None
 }
