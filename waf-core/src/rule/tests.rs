@@ -67,7 +67,7 @@ fn chain_errors_name_the_place() {
             "SecRule ARGS \"@rx a\" \"phase:2\"",
             "t.conf:1: rule has no id",
         ),
-        ("SecRule ARGS \"@rx (\" \"id:1\"", "t.conf:1: @rx: bad regex"),
+        ("SecRule ARGS \"@rx (\" \"id:1\"", "t.conf:1: bad regex"),
         (
             "SecRule NOPE \"@rx a\" \"id:1\"",
             "unsupported variable NOPE",
