@@ -20,6 +20,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ftw;
+
 pub use waf_core as core;
 pub use waf_core::{Action, Config, Decision, Mode, Verdict, Waf};
 pub use waf_rules as rules;

@@ -6,11 +6,12 @@
 mod detect;
 mod jsonl;
 mod progress;
+mod rules_test;
 mod scan;
 mod score;
 mod summary;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -31,6 +32,21 @@ enum Command {
     Scan(scan::ScanArgs),
     Detect(detect::DetectArgs),
     Score(score::ScoreArgs),
+    Rules(RulesArgs),
+}
+
+/// Work with rule sets: test them against regression suites.
+#[derive(Debug, Args)]
+struct RulesArgs {
+    /// What to do with the rules.
+    #[command(subcommand)]
+    command: RulesCommand,
+}
+
+/// The `rules` subcommands; each one lives in its own module, `rules_<name>`.
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    Test(rules_test::TestArgs),
 }
 
 impl Command {
@@ -40,6 +56,9 @@ impl Command {
             Self::Scan(args) => scan::run(args),
             Self::Detect(args) => detect::run(args),
             Self::Score(args) => score::run(args),
+            Self::Rules(RulesArgs {
+                command: RulesCommand::Test(args),
+            }) => rules_test::run(args),
         }
     }
 }
