@@ -24,6 +24,7 @@
 //! form-decoded forms when the parser left it encoded), so time is linear in the input.
 
 use super::Detection;
+use super::bytes::{ByteSet, Pairs};
 use super::jndi::{find, on_renderings};
 
 /// Functions that run commands or code when given attacker text: fire on a call with
@@ -191,8 +192,21 @@ pub fn code(input: &[u8]) -> Option<Detection> {
     on_renderings(input, detect)
 }
 
+/// The value a check reads: as received, ASCII-lower-cased, and the bytes of the
+/// lower-cased copy (for the fast paths).
+struct Text<'a> {
+    input: &'a [u8],
+    lower: &'a [u8],
+    lower_set: ByteSet,
+}
+
 /// One check: reads the value and its lower-case copy.
-type Check = fn(&[u8], &[u8]) -> Option<Hit>;
+type Check = fn(&Text<'_>) -> Option<Hit>;
+
+/// Whether a check can find anything, from the bytes of the value (`raw`) and of its
+/// lower-case copy (`lower`): `false` only when a byte or needle that every hit of the
+/// check contains is missing.
+type Gate = fn(ByteSet, ByteSet) -> bool;
 
 /// Evidence: a confidence, the span that shows it, and the kind of code.
 struct Hit {
@@ -202,33 +216,100 @@ struct Hit {
     fingerprint: &'static str,
 }
 
-fn detect(input: &[u8]) -> Option<Detection> {
-    let lower = input.to_ascii_lowercase();
-    let checks: [Check; 16] = [
+/// Every check with its gate. Each gate names what every hit of its check contains:
+/// the bytes of one of its needles, or the punctuation its scanner requires.
+const CHECKS: [(Gate, Check); 16] = [
+    // Some marker, all of whose bytes must occur.
+    (
+        |_, lower| MARKER_SETS.iter().any(|&m| lower.all_of(m)),
         markers,
-        php_tags,
-        php_variables,
-        php_base64,
-        calls,
-        callbacks,
-        dynamic_calls,
+    ),
+    // `<?`.
+    (|_, lower| lower.all_of(ByteSet::new(b"<?")), php_tags),
+    // `{${` or a superglobal: all start with `$`.
+    (|_, lower| lower.has(b'$'), php_variables),
+    (|raw, _| raw.all_of(ByteSet::new(b"PD9waHA")), php_base64),
+    // A name followed by `(`.
+    (|_, lower| lower.has(b'('), calls),
+    // A quoted name.
+    (|_, lower| lower.has(b'\'') || lower.has(b'"'), callbacks),
+    // A callee followed by `(`.
+    (|_, lower| lower.has(b'('), dynamic_calls),
+    (
+        |_, lower| lower.all_of(ByteSet::new(b"(#")),
         ognl_assignment,
+    ),
+    (
+        |_, lower| lower.all_of(ByteSet::new(b"@type")),
         type_property,
+    ),
+    (
+        |_, lower| lower.all_of(ByteSet::new(b"java.lang.")),
         java_lang,
-        ognl_static,
-        spel_type,
+    ),
+    (|raw, _| raw.has(b'@'), ognl_static),
+    (|raw, _| raw.all_of(ByteSet::new(b"T(")), spel_type),
+    (
+        |raw, lower| raw.all_of(ByteSet::new(b"rO0AB")) || lower.all_of(ByteSet::new(b"aced0005")),
         java_serialized,
-        php_serialized,
+    ),
+    // A `:` right after the type letter.
+    (|raw, _| raw.has(b':'), php_serialized),
+    (
+        |raw, lower| raw.all_of(ByteSet::new(b"AAEAAAD/")) || lower.all_of(ByteSet::new(b"$type")),
         dotnet_serialized,
+    ),
+    // The `c` of the opcode and a newline, real or written `\n`.
+    (
+        |_, lower| lower.has(b'c') && (lower.has(b'\n') || lower.has(b'\\')),
         pickle,
-    ];
-    let best = checks
+    ),
+];
+
+/// The bytes of each of [`MARKERS`].
+const MARKER_SETS: [ByteSet; MARKERS.len()] = {
+    let mut sets = [ByteSet::EMPTY; MARKERS.len()];
+    let mut i = 0;
+    while i < MARKERS.len() {
+        sets[i] = ByteSet::new(MARKERS[i].0);
+        i += 1;
+    }
+    sets
+};
+
+/// The pairs of bytes of each of [`MARKERS`].
+const MARKER_PAIRS: [Pairs; MARKERS.len()] = {
+    let mut pairs = [Pairs::new(b""); MARKERS.len()];
+    let mut i = 0;
+    while i < MARKERS.len() {
+        pairs[i] = Pairs::new(MARKERS[i].0);
+        i += 1;
+    }
+    pairs
+};
+
+fn detect(input: &[u8]) -> Option<Detection> {
+    // Fast path: the checks whose gate passes are the only ones that can hit; when
+    // there are none, nothing is found (and the lower-case copy is not built).
+    let raw = ByteSet::of(input);
+    let lower_set = raw.lowercased();
+    let mut live = CHECKS
         .iter()
-        .filter_map(|check| check(input, &lower))
-        .fold(None::<Hit>, |best, h| match best {
-            Some(b) if b.confidence >= h.confidence => Some(b),
-            _ => Some(h),
-        })?;
+        .filter(|(gate, _)| gate(raw, lower_set))
+        .peekable();
+    live.peek()?;
+    let lower = input.to_ascii_lowercase();
+    let text = Text {
+        input,
+        lower: &lower,
+        lower_set,
+    };
+    let best =
+        live.filter_map(|(_, check)| check(&text))
+            .fold(None::<Hit>, |best, h| match best {
+                Some(b) if b.confidence >= h.confidence => Some(b),
+                _ => Some(h),
+            })?;
     let fragment = input.get(best.start..best.end).unwrap_or(input);
     Some(Detection::new(best.confidence, fragment, best.fingerprint))
 }
@@ -262,17 +343,27 @@ fn word_start(s: &[u8], i: usize) -> bool {
 }
 
 /// The strongest of the fixed markers.
-fn markers(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn markers(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
+    // A needle with a byte or a pair of bytes the value lacks cannot occur in it (the
+    // pairs are computed only if some needle has all its bytes there).
+    let pairs = std::cell::OnceCell::new();
     MARKERS
         .iter()
-        .filter_map(|&(needle, confidence, name)| {
+        .zip(MARKER_SETS)
+        .zip(&MARKER_PAIRS)
+        .filter(|&((_, set), needs)| {
+            t.lower_set.all_of(set) && pairs.get_or_init(|| Pairs::of_lower(lower)).all_of(needs)
+        })
+        .filter_map(|((&(needle, confidence, name), _), _)| {
             find(lower, needle, 0).map(|p| hit(confidence, p, needle.len(), input, name))
         })
         .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
 }
 
 /// `<?= $x ?>` and short `<? system(…) ?>` tags (`<?php` is a marker; `<?xml` is not code).
-fn php_tags(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn php_tags(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let mut from = 0;
     while let Some(p) = find(lower, b"<?", from) {
         from = p + 2;
@@ -301,7 +392,8 @@ fn trim_start(s: &[u8]) -> &[u8] {
 
 /// PHP variables that only injected code uses: `{${phpinfo()}}` interpolation and
 /// request superglobals `$_GET[…]`.
-fn php_variables(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn php_variables(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let mut from = 0;
     while let Some(p) = find(lower, b"{${", from) {
         let name_end = ident_end(lower, p + 3);
@@ -326,7 +418,8 @@ fn php_variables(input: &[u8], lower: &[u8]) -> Option<Hit> {
 
 /// Calls of command/code-running functions: `system('id')`, `eval($_POST[x])`,
 /// `assert(str_rot13(…))`, `phpinfo()`.
-fn calls(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn calls(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let last_backtick = lower.iter().rposition(|&c| c == b'`');
     let mut i = 0;
     while i < lower.len() {
@@ -393,7 +486,8 @@ fn process_module_call(lower: &[u8], i: usize) -> bool {
 
 /// A command function passed by name as a callback: `array_map('system', …)`,
 /// Twig's `['id']|filter('system')`.
-fn callbacks(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn callbacks(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let mut i = 0;
     while let Some(&q) = lower.get(i) {
         if q != b'\'' && q != b'"' {
@@ -424,7 +518,8 @@ fn callbacks(input: &[u8], lower: &[u8]) -> Option<Hit> {
 
 /// PHP calls through a variable or a string: `$f('id')`, `$_GET['a']($_GET['b'])`,
 /// `'system'('id')`, `"sys"."tem"('id')`.
-fn dynamic_calls(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn dynamic_calls(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let mut i = 0;
     while let Some(&c) = lower.get(i) {
         let callee_end = match c {
@@ -472,7 +567,8 @@ fn skip_subscripts(s: &[u8], mut i: usize) -> usize {
 const MAX_SUBSCRIPT: usize = 64;
 
 /// OGNL variable assignment inside parentheses: `(#cmd='id')`, `(#dm=@ognl…)`.
-fn ognl_assignment(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn ognl_assignment(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let mut from = 0;
     while let Some(p) = find(lower, b"(#", from) {
         from = p + 1;
@@ -488,7 +584,8 @@ fn ognl_assignment(input: &[u8], lower: &[u8]) -> Option<Hit> {
 }
 
 /// Polymorphic JSON deserialization naming a Java class: `"@type":"com.sun.…"`.
-fn type_property(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn type_property(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let p = find(lower, b"@type", 0)?;
     let rest = lower.get(p + 5..)?;
     let rest = rest
@@ -504,7 +601,8 @@ fn type_property(input: &[u8], lower: &[u8]) -> Option<Hit> {
 }
 
 /// A `java.lang.` class other than the harmless value types.
-fn java_lang(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn java_lang(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     const DANGEROUS: &[&[u8]] = &[
         b"runtime",
         b"processbuilder",
@@ -529,7 +627,8 @@ fn java_lang(input: &[u8], lower: &[u8]) -> Option<Hit> {
 
 /// OGNL static member access: `@java.lang.Runtime@getRuntime()`,
 /// `@org.apache.commons.io.IOUtils@toString(…)`.
-fn ognl_static(input: &[u8], _lower: &[u8]) -> Option<Hit> {
+fn ognl_static(t: &Text<'_>) -> Option<Hit> {
+    let input = t.input;
     let mut from = 0;
     while let Some(p) = find(input, b"@", from) {
         from = p + 1;
@@ -561,7 +660,8 @@ fn qualified_name(s: &[u8], i: usize) -> (usize, usize) {
 }
 
 /// SpEL type reference: `T(java.lang.Runtime)`.
-fn spel_type(input: &[u8], _lower: &[u8]) -> Option<Hit> {
+fn spel_type(t: &Text<'_>) -> Option<Hit> {
+    let input = t.input;
     let mut from = 0;
     while let Some(p) = find(input, b"T(", from) {
         from = p + 1;
@@ -580,7 +680,8 @@ fn spel_type(input: &[u8], _lower: &[u8]) -> Option<Hit> {
 }
 
 /// Java serialization stream header, base64 (`rO0AB`) or hex (`aced0005`).
-fn java_serialized(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn java_serialized(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let base64 = find_token_start(input, b"rO0AB", is_base64);
     let hex = find_token_start(lower, b"aced0005", |c| c.is_ascii_hexdigit());
     base64
@@ -589,7 +690,8 @@ fn java_serialized(input: &[u8], lower: &[u8]) -> Option<Hit> {
 }
 
 /// `<?php` encoded in base64 (`PD9waHA`), as sent through `data://` or `php://filter`.
-fn php_base64(input: &[u8], _lower: &[u8]) -> Option<Hit> {
+fn php_base64(t: &Text<'_>) -> Option<Hit> {
+    let input = t.input;
     find_token_start(input, b"PD9waHA", is_base64)
         .map(|p| hit(0.9, p, 7, input, "php:base64-open-tag"))
 }
@@ -612,9 +714,18 @@ fn find_token_start(s: &[u8], needle: &[u8], same: fn(u8) -> bool) -> Option<usi
 
 /// PHP `serialize()` output: an object `O:8:"stdClass":1:{…` (or custom `C:`), or an
 /// array `a:2:{i:0;…` with typed members.
-fn php_serialized(input: &[u8], _lower: &[u8]) -> Option<Hit> {
-    let mut i = 0;
-    while let Some(&c) = input.get(i) {
+fn php_serialized(t: &Text<'_>) -> Option<Hit> {
+    let input = t.input;
+    // Every hit has `:` right after its tag letter: visit those positions only, in
+    // order (`i` is the byte before each `:`).
+    let colons = input
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|&(_, &b)| b == b':');
+    for (colon, _) in colons {
+        let i = colon - 1;
+        let c = input[i];
         let boundary = word_start(input, i);
         let tagged = boundary && input.get(i + 1) == Some(&b':');
         if tagged
@@ -629,7 +740,6 @@ fn php_serialized(input: &[u8], _lower: &[u8]) -> Option<Hit> {
         {
             return Some(hit(0.75, i, end - i, input, "php:serialized-array"));
         }
-        i += 1;
     }
     None
 }
@@ -669,7 +779,8 @@ fn php_array_header(s: &[u8], i: usize) -> Option<usize> {
 }
 
 /// .NET BinaryFormatter base64 header and Json.NET `$type` gadgets.
-fn dotnet_serialized(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn dotnet_serialized(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     if let Some(p) = find(input, b"AAEAAAD/////", 0) {
         return Some(hit(0.9, p, 12, input, "dotnet:binaryformatter"));
     }
@@ -691,7 +802,8 @@ fn dotnet_serialized(input: &[u8], lower: &[u8]) -> Option<Hit> {
 
 /// Python pickle `GLOBAL` opcode loading a process function: `cos\nsystem\n`
 /// (also written with a literal `\n`).
-fn pickle(input: &[u8], lower: &[u8]) -> Option<Hit> {
+fn pickle(t: &Text<'_>) -> Option<Hit> {
+    let (input, lower) = (t.input, t.lower);
     let mut from = 0;
     while let Some(p) = find(lower, b"c", from) {
         from = p + 1;

@@ -14,6 +14,7 @@
 //! Multi-line text (comments, reviews, addresses) has line breaks but not these shapes.
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::traversal::decode::{decode_layers, query_values, utf8_at};
 
 /// Recognises CR/LF injection; see the module documentation.
@@ -27,7 +28,18 @@ pub fn crlf(input: &[u8]) -> Option<Detection> {
 /// The value decoded, and again with its line breaks removed first: a filter that strips
 /// decoded breaks once turns `%%0a0a` back into `%0a`.
 fn inspect(value: &[u8]) -> Option<Detection> {
+    // Fast path: every shape starts at a line break, and a value yields one only as a
+    // CR or LF byte, a `%` escape, a textual `\r` / `\n`, or a non-ASCII character
+    // whose low byte is one.
+    let set = ByteSet::of(value);
+    if !set.any_of(ByteSet::new(b"\r\n%\\")) && !set.has_unusual() {
+        return None;
+    }
     scan(value).or_else(|| {
+        // Without its line breaks, the value yields one only through the other ways.
+        if !(set.has(b'%') || set.has(b'\\') || set.has_unusual()) {
+            return None;
+        }
         let stripped: Vec<u8> = value.iter().copied().filter(|&b| !is_break(b)).collect();
         (stripped.len() < value.len())
             .then(|| scan(&stripped))
@@ -37,7 +49,12 @@ fn inspect(value: &[u8]) -> Option<Detection> {
 
 /// Every line break of one value, decoded.
 fn scan(value: &[u8]) -> Option<Detection> {
-    let text = normalise(&decode_layers(value));
+    // Without a `%` there is no layer to decode (and nothing to copy).
+    let text = if value.contains(&b'%') {
+        normalise(&decode_layers(value))
+    } else {
+        normalise(value)
+    };
     let mut i = 0;
     while i < text.len() {
         if !is_break(text[i]) {

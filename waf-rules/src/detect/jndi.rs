@@ -17,6 +17,7 @@
 //! are decoded again, at most twice, before parsing.
 
 use super::Detection;
+use super::bytes::ByteSet;
 
 /// Deepest `${` nesting that is parsed as lookups; deeper openers are kept as text.
 /// It bounds the work per byte (each byte is copied at most once per level).
@@ -56,6 +57,16 @@ const JNDI_PROTOCOLS: &[&[u8]] = &[
 
 /// Detects a Log4j JNDI lookup or another Log4j lookup in `input`.
 pub fn jndi(input: &[u8]) -> Option<Detection> {
+    // Fast path. Without a `%` no decoded reading is made, and the value itself holds
+    // a finding only with a lookup opener `${` (the evaluator's only way to open a
+    // lookup) or a bare `jndi:` (any case): without the bytes of either, nothing.
+    let set = ByteSet::of(input);
+    if !set.has(b'%')
+        && !set.all_of(ByteSet::new(b"${"))
+        && !set.lowercased().all_of(ByteSet::new(b"jndi:"))
+    {
+        return None;
+    }
     let mut best = scan(input);
     let mut current = input.to_vec();
     for _ in 0..MAX_DECODES {
@@ -327,7 +338,7 @@ pub(super) fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize>
     let (&first, rest) = needle.split_first()?;
     let mut i = from;
     loop {
-        let p = i + haystack.get(i..)?.iter().position(|&b| b == first)?;
+        let p = i + super::bytes::position(haystack.get(i..)?, first)?;
         if haystack.get(p + 1..p + 1 + rest.len()) == Some(rest) {
             return Some(p);
         }
@@ -371,6 +382,10 @@ fn plus_as_space(input: &[u8]) -> Option<Vec<u8>> {
 /// Shared with the other detectors of this family: values the parser does not decode
 /// (cookies, Referer URLs) and double-encoded payloads still carry escapes.
 pub(super) fn percent_decode(input: &[u8]) -> Option<Vec<u8>> {
+    // Without a `%` nothing changes (and nothing is allocated).
+    if !input.contains(&b'%') {
+        return None;
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut changed = false;
     let mut i = 0;

@@ -19,6 +19,7 @@
 //! Values the parser left encoded are decoded once more (percent escapes, `+`).
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::jndi::on_renderings;
 
 /// Longest attribute description considered (name plus options).
@@ -30,6 +31,14 @@ pub fn ldapi(input: &[u8]) -> Option<Detection> {
 }
 
 fn detect(input: &[u8]) -> Option<Detection> {
+    // Fast path: every shape needs a `(` opening an item that compares (`=`, also in
+    // `~=`, `>=`, `<=`, `:=`) or is a composite or absolute filter (`&`, `|`, `!`),
+    // or else a NUL byte after a `)`.
+    let set = ByteSet::of(input);
+    let item = set.has(b'(') && set.any_of(ByteSet::new(b"=&|!"));
+    if !item && !set.all_of(ByteSet::new(b"\0)")) {
+        return None;
+    }
     let (mut confidence, start, fingerprint) = breakout(input)
         .or_else(|| composite(input))
         .or_else(|| wildcard_item(input))

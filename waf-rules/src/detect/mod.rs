@@ -20,6 +20,7 @@
 //! assert!(detect::sqli(b"O'Reilly and sons").is_none());
 //! ```
 
+mod bytes;
 mod cmdi;
 mod code;
 mod crlf;

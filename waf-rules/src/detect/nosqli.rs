@@ -18,6 +18,7 @@
 //! (percent escapes, then `+` as a space) and scanned again.
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::jndi::{find, on_renderings};
 
 /// MongoDB query and aggregation operators that change what a filter matches.
@@ -86,13 +87,36 @@ pub fn nosqli(input: &[u8]) -> Option<Detection> {
 }
 
 fn detect(input: &[u8]) -> Option<Detection> {
+    // Fast path: each scan runs only if the value has bytes all its hits contain, in
+    // any case: `$` (operators), a quote and `;` (string breaks), `this.` and a quote,
+    // `&` or `|` (`this.` conditions), `db.` and `(` (shell calls), `&` or `|` (the
+    // `&&` / `||` of boolean tails), `return` and `;`. A scan that cannot hit is
+    // skipped, which leaves the first hit of the chain unchanged.
+    let set = ByteSet::of(input).lowercased();
+    let quote = set.any_of(ByteSet::new(b"'\""));
+    let logic = set.any_of(ByteSet::new(b"&|"));
+    let gates = [
+        set.has(b'$'),
+        quote && set.has(b';'),
+        set.all_of(ByteSet::new(b"this.")) && (quote || logic),
+        set.all_of(ByteSet::new(b"db.(")),
+        logic,
+        set.all_of(ByteSet::new(b"return;")),
+    ];
+    if !gates.contains(&true) {
+        return None;
+    }
     let lower = input.to_ascii_lowercase();
-    let found = operator(&lower)
-        .or_else(|| string_break_statement(&lower))
-        .or_else(|| this_condition(&lower))
-        .or_else(|| shell_call(&lower))
-        .or_else(|| boolean_tail(&lower))
-        .or_else(|| return_truth(&lower))?;
+    let lower = lower.as_slice();
+    let gated = |gate: bool, scan: fn(&[u8]) -> Option<Found>| {
+        move || if gate { scan(lower) } else { None }
+    };
+    let found = gated(gates[0], operator)()
+        .or_else(gated(gates[1], string_break_statement))
+        .or_else(gated(gates[2], this_condition))
+        .or_else(gated(gates[3], shell_call))
+        .or_else(gated(gates[4], boolean_tail))
+        .or_else(gated(gates[5], return_truth))?;
     let (confidence, start, end, fingerprint) = found;
     let fragment = input.get(start..end.min(input.len())).unwrap_or(input);
     Some(Detection::new(confidence, fragment, fingerprint))

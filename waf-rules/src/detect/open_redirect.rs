@@ -18,6 +18,7 @@
 //! way. `javascript:` URLs are left to the XSS detector.
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::ssrf::host::{candidate_hosts, fold_host, parse_ipv4, parse_ipv6};
 use super::traversal::decode::{self, decode_layers, query_values, utf8_at};
 
@@ -33,6 +34,25 @@ pub fn open_redirect(input: &[u8]) -> Option<Detection> {
 /// than a parameter inside a URL (where search engines percent-encode every letter of
 /// the result URL they link to, so encoding proves nothing there).
 fn inspect(value: &[u8], whole: bool) -> Option<Detection> {
+    // Fast paths. Without a `%` nothing is decoded, and `clean` only drops leading
+    // spaces, tabs, line breaks and empty tags `<>` and decodes `\xNN`, so:
+    // * every shape starts the URL with `/`, `\`, `http` or a non-ASCII look-alike,
+    //   and the URL starts with the value's first byte after its leading spaces
+    //   unless that byte is a `\` or `<`;
+    // * without `\`, `<`, tabs, line breaks or non-ASCII bytes either, the URL is the
+    //   value without its leading spaces, and every shape needs a `:` (a scheme) or
+    //   that URL to start with `//`.
+    let start = value.iter().take_while(|&&b| b <= b' ').count();
+    let first = value.get(start).copied();
+    let set = ByteSet::of(value);
+    if !set.has(b'%') && first.is_none_or(|c| c.is_ascii() && !b"/\\hH<".contains(&c)) {
+        return None;
+    }
+    let rewritten = set.any_of(ByteSet::new(b"%\\<\t\r\n")) || set.has_unusual();
+    let slashes = value.get(start..).is_some_and(|v| v.starts_with(b"//"));
+    if !rewritten && !set.has(b':') && !slashes {
+        return None;
+    }
     let decoded = decode_layers(value);
     let url = clean(&decoded);
     scheme_relative(&url)

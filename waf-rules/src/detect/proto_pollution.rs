@@ -13,6 +13,7 @@
 //! before looking.
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::jndi::{find, on_renderings};
 
 /// Separators allowed between `constructor` and `prototype`, at most this many.
@@ -24,6 +25,11 @@ pub fn proto_pollution(input: &[u8]) -> Option<Detection> {
 }
 
 fn detect(input: &[u8]) -> Option<Detection> {
+    // Fast path: both shapes contain `__proto__` or `constructor` (in any case).
+    let set = ByteSet::of(input).lowercased();
+    if !set.all_of(ByteSet::new(b"__proto__")) && !set.all_of(ByteSet::new(b"constructor")) {
+        return None;
+    }
     let lower = input.to_ascii_lowercase();
     let (start, len, fingerprint) =
         proto_segment(&lower).or_else(|| constructor_prototype(&lower))?;

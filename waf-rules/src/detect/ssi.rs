@@ -17,6 +17,7 @@
 //! closing a predicate (`')] | //user/*`).
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::jndi::{find, on_renderings};
 
 /// SSI directive names (Apache mod_include, IIS).
@@ -92,13 +93,24 @@ pub fn ssi(input: &[u8]) -> Option<Detection> {
 }
 
 fn detect(input: &[u8]) -> Option<Detection> {
+    // Fast path: each scan runs only if the value has the byte all its hits contain
+    // (`!--#`, `<esi:`, `name(`, `::`, `/…[`, `]` of a closed predicate); skipping a
+    // scan that cannot hit leaves the first hit of the chain unchanged.
+    let set = ByteSet::of(input);
+    if !set.any_of(ByteSet::new(b"#<(:[]")) {
+        return None;
+    }
     let lower = input.to_ascii_lowercase();
-    let (confidence, start, fingerprint) = ssi_directive(&lower)
-        .or_else(|| esi_tag(&lower))
-        .or_else(|| xpath_function(&lower))
-        .or_else(|| xpath_axis(&lower))
-        .or_else(|| xpath_step(&lower))
-        .or_else(|| xpath_union(&lower))?;
+    let lower = lower.as_slice();
+    let gated = |byte: u8, scan: fn(&[u8]) -> Option<Found>| {
+        move || if set.has(byte) { scan(lower) } else { None }
+    };
+    let (confidence, start, fingerprint) = gated(b'#', ssi_directive)()
+        .or_else(gated(b'<', esi_tag))
+        .or_else(gated(b'(', xpath_function))
+        .or_else(gated(b':', xpath_axis))
+        .or_else(gated(b'[', xpath_step))
+        .or_else(gated(b']', xpath_union))?;
     let end = (start + MAX_SHOWN).min(input.len());
     Some(Detection::new(
         confidence,

@@ -20,6 +20,7 @@
 //! looks at each byte once: time is linear in the input.
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::jndi::{find, on_renderings};
 
 /// Names of template globals and language objects that lead to code execution.
@@ -128,20 +129,34 @@ pub fn ssti(input: &[u8]) -> Option<Detection> {
 }
 
 fn detect(input: &[u8]) -> Option<Detection> {
-    let scanners: [Scanner; 10] = [
-        scan_double_curly,
-        scan_dollar_like,
-        scan_percent_tags,
-        scan_statement_tags,
-        scan_velocity,
-        scan_freemarker,
-        scan_smarty,
-        scan_razor,
-        scan_freemarker_new,
-        scan_polyglot,
+    // Each scanner with the bytes one of which (`any`) or all of which (`all`) every
+    // one of its hits contains: a delimiter byte, or all bytes of its opener. A scanner
+    // whose bytes are missing finds nothing and is skipped, which keeps the best hit.
+    const SCANNERS: [(Needs, Scanner); 10] = [
+        (Needs::All(ByteSet::new(b"{{")), scan_double_curly),
+        // `${`, `#{`, `*{`, `@{`, `~{`, `%{`.
+        (Needs::All(ByteSet::new(b"{")), scan_dollar_like),
+        (Needs::All(ByteSet::new(b"<%")), scan_percent_tags),
+        (Needs::All(ByteSet::new(b"{%")), scan_statement_tags),
+        // `#directive(` or `$var.method(`.
+        (Needs::Any(ByteSet::new(b"#$")), scan_velocity),
+        (Needs::All(ByteSet::new(b"#")), scan_freemarker),
+        (Needs::All(ByteSet::new(b"{")), scan_smarty),
+        (Needs::All(ByteSet::new(b"@(")), scan_razor),
+        (Needs::All(ByteSet::new(b"?new(")), scan_freemarker_new),
+        // Four different openers: at most two (`<%`, `%>`) have no brace.
+        (Needs::Any(ByteSet::new(b"{}")), scan_polyglot),
     ];
+    let set = ByteSet::of(input);
     let mut best: Option<Hit> = None;
-    for scan in scanners {
+    for (needs, scan) in SCANNERS {
+        let possible = match needs {
+            Needs::Any(bytes) => set.any_of(bytes),
+            Needs::All(bytes) => set.all_of(bytes),
+        };
+        if !possible {
+            continue;
+        }
         if let Some(hit) = scan(input)
             && best.as_ref().is_none_or(|b| hit.confidence > b.confidence)
         {
@@ -156,6 +171,13 @@ fn detect(input: &[u8]) -> Option<Detection> {
 
 /// A scan for one template syntax.
 type Scanner = fn(&[u8]) -> Option<Hit>;
+
+/// Bytes a scanner's hits contain: one of them, or all of them.
+#[derive(Clone, Copy)]
+enum Needs {
+    Any(ByteSet),
+    All(ByteSet),
+}
 
 /// One piece of evidence: where it is and how strong.
 struct Hit {

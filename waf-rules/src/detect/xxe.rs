@@ -18,6 +18,7 @@
 //! default rules also run this detector on whole XML request bodies.
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::jndi::{find, on_renderings};
 
 /// URI schemes that read local resources or run code when used as an entity system id.
@@ -58,6 +59,12 @@ pub fn xxe(input: &[u8]) -> Option<Detection> {
 }
 
 fn detect(input: &[u8]) -> Option<Detection> {
+    // Fast path: every shape is markup opened with `<` (`<!ENTITY`, `<!DOCTYPE`,
+    // `<xi:include`, `<xsl:`, `<?xml-stylesheet`, `<![CDATA[`) or an attribute with `=`
+    // (`href=`, `xmlns:xi=`).
+    if !ByteSet::of(input).any_of(ByteSet::new(b"<=")) {
+        return None;
+    }
     let lower = input.to_ascii_lowercase();
     let found = [
         entities(&lower),

@@ -225,6 +225,133 @@ const COMMANDS: &[Command] = &[
     win("new-object", Args::Any, false),
 ];
 
+/// Whether some command name may start at a word boundary of `value`: at its start or
+/// after a byte that is not an ASCII letter or digit, spelled in any case, and followed
+/// by its end or a byte that is not a letter. `false` means no word of `value` (nor any
+/// part of one after a `/`) names a command the way [`lookup`] reads it.
+pub(super) fn may_name_command(value: &[u8]) -> bool {
+    // Whether position `p` is a boundary: the start, or after a non-alphanumeric byte.
+    let mut boundary = true;
+    for p in 0..value.len().saturating_sub(1) {
+        let a = value[p];
+        if boundary && COMMAND_HEADS.has(a, value[p + 1]) && names_command_at(value, p) {
+            return true;
+        }
+        boundary = !a.is_ascii_alphanumeric();
+    }
+    false
+}
+
+/// Whether a command name starts at `value[p]` (whose first two bytes start a name),
+/// in any case, followed by the end or a byte that is not a letter.
+fn names_command_at(value: &[u8], p: usize) -> bool {
+    BY_INITIAL[usize::from(value[p].to_ascii_lowercase() - b'a')]
+        .iter()
+        .any(|&i| {
+            let name = COMMANDS[usize::from(i)].name.as_bytes();
+            value
+                .get(p..p + name.len())
+                .is_some_and(|w| w.eq_ignore_ascii_case(name))
+                && !value
+                    .get(p + name.len())
+                    .is_some_and(u8::is_ascii_alphabetic)
+        })
+}
+
+/// Whether a glob in `value` may name a command: [`lookup_glob`] reads the last `/`
+/// segment of a word and needs it to be made of lower-case letters, digits, `?` and
+/// `*` only. When words are runs of the value (see the caller), such a segment is a
+/// whole run of those bytes (its neighbours, `/` or word boundaries, are none of
+/// them), so looking up every run with a wildcard finds every glob there is.
+pub(super) fn may_glob_command(value: &[u8]) -> bool {
+    let globbing =
+        |b: &u8| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'?' | b'*');
+    value
+        .split(|b| !globbing(b))
+        .any(|run| run.iter().any(|&b| b == b'?' || b == b'*') && lookup_glob(run).is_some())
+}
+
+/// The first two bytes of every command name, lower-cased, as a set of pairs of ASCII
+/// bytes (every name has at least two bytes, checked when compiling).
+const COMMAND_HEADS: Pairs = {
+    let mut pairs = Pairs([0; 256]);
+    let mut i = 0;
+    while i < COMMANDS.len() {
+        let name = COMMANDS[i].name.as_bytes();
+        assert!(name.len() >= 2 && name[0].is_ascii() && name[1].is_ascii());
+        pairs.insert(name[0].to_ascii_lowercase(), name[1].to_ascii_lowercase());
+        i += 1;
+    }
+    pairs
+};
+
+/// The indices in [`COMMANDS`] of the names starting with each letter `a`–`z` (every
+/// name starts with a lower-case letter, checked when compiling).
+const BY_INITIAL: [&[u8]; 26] = {
+    const fn count(letter: u8) -> usize {
+        let (mut n, mut i) = (0, 0);
+        while i < COMMANDS.len() {
+            n += (COMMANDS[i].name.as_bytes()[0] == letter) as usize;
+            i += 1;
+        }
+        n
+    }
+    /// Room for the most names one letter has.
+    const MOST: usize = 16;
+    const fn bucket(letter: u8) -> ([u8; MOST], usize) {
+        let mut out = [0u8; MOST];
+        let (mut n, mut i) = (0, 0);
+        while i < COMMANDS.len() {
+            if COMMANDS[i].name.as_bytes()[0] == letter {
+                out[n] = i as u8;
+                n += 1;
+            }
+            i += 1;
+        }
+        (out, n)
+    }
+    const BUCKETS: [([u8; MOST], usize); 26] = {
+        let mut all = [([0u8; MOST], 0); 26];
+        let mut l = 0;
+        let mut total = 0;
+        while l < 26 {
+            assert!(count(b'a' + l as u8) <= MOST);
+            all[l] = bucket(b'a' + l as u8);
+            total += all[l].1;
+            l += 1;
+        }
+        assert!(total == COMMANDS.len() && COMMANDS.len() <= 256);
+        all
+    };
+    let mut out: [&[u8]; 26] = [&[]; 26];
+    let mut l = 0;
+    while l < 26 {
+        let (indices, n) = &BUCKETS[l];
+        out[l] = indices.split_at(*n).0;
+        l += 1;
+    }
+    out
+};
+
+/// A set of pairs of ASCII bytes, one bit each.
+struct Pairs([u64; 256]);
+
+impl Pairs {
+    const fn insert(&mut self, a: u8, b: u8) {
+        let bit = (a as usize) << 7 | b as usize;
+        self.0[bit >> 6] |= 1 << (bit & 63);
+    }
+
+    /// Whether `a`, `b` (in any case) is in the set.
+    const fn has(&self, a: u8, b: u8) -> bool {
+        // Lower-casing keeps non-ASCII bytes non-ASCII; their high bits are cleared
+        // here, and no pair of the set has a non-ASCII byte anyway.
+        let (a, b) = (a.to_ascii_lowercase(), b.to_ascii_lowercase());
+        let bit = ((a & 0x7f) as usize) << 7 | (b & 0x7f) as usize;
+        a.is_ascii() && b.is_ascii() && self.0[bit >> 6] & 1 << (bit & 63) != 0
+    }
+}
+
 /// Words that run the command after them (`sudo id`, `nohup nc …`): the command is the
 /// next word.
 pub(super) const PREFIXES: &[&str] = &[
@@ -256,14 +383,16 @@ pub(super) fn lookup(word: &[u8]) -> Option<&'static Command> {
     if name.is_empty() || name.len() > 24 {
         return None;
     }
-    let exact = COMMANDS.iter().find(|c| c.name.as_bytes() == name);
+    let exact = named(name).find(|c| c.name.as_bytes() == name);
     exact
         .or_else(|| {
-            let lower = name.to_ascii_lowercase();
-            let lower = lower.strip_suffix(b".exe").unwrap_or(&lower);
-            COMMANDS
-                .iter()
-                .find(|c| c.windows && c.name.as_bytes() == lower)
+            // `name` has at most 24 bytes (see above).
+            let mut buf = [0u8; 24];
+            let lower = &mut buf[..name.len()];
+            lower.copy_from_slice(name);
+            lower.make_ascii_lowercase();
+            let lower = lower.strip_suffix(b".exe").unwrap_or(lower);
+            named(lower).find(|c| c.windows && c.name.as_bytes() == lower)
         })
         .or_else(|| {
             // `python3.10`, `php7.4`: an interpreter with its version.
@@ -276,12 +405,20 @@ pub(super) fn lookup(word: &[u8]) -> Option<&'static Command> {
             let stem = &base[..base.len() - digits];
             (digits > 0 && !stem.is_empty())
                 .then(|| {
-                    COMMANDS
-                        .iter()
-                        .find(|c| c.args == Args::Interpreter && c.name.as_bytes() == stem)
+                    named(stem).find(|c| c.args == Args::Interpreter && c.name.as_bytes() == stem)
                 })
                 .flatten()
         })
+}
+
+/// The commands, in the order of [`COMMANDS`], whose name may equal `word`: those
+/// with its first byte (none if that is not a lower-case letter, as every name's is).
+fn named(word: &[u8]) -> impl Iterator<Item = &'static Command> {
+    let bucket: &[u8] = match word.first() {
+        Some(&initial) if initial.is_ascii_lowercase() => BY_INITIAL[usize::from(initial - b'a')],
+        _ => &[],
+    };
+    bucket.iter().map(|&i| &COMMANDS[usize::from(i)])
 }
 
 /// The command a glob spells (`/???/c?t`, `/bin/ca?`, `/usr/bin/wh*`): the last path
@@ -302,17 +439,26 @@ pub(super) fn lookup_glob(word: &[u8]) -> Option<&'static Command> {
     {
         return None;
     }
-    COMMANDS
-        .iter()
-        .find(|c| glob_matches(name, c.name.as_bytes()))
+    let star = name.iter().position(|&b| b == b'*');
+    let matches = |c: &&'static Command| glob_matches(name, star, c.name.as_bytes());
+    match name.first() {
+        // A literal first letter: only names with that initial can match, and
+        // [`BY_INITIAL`] keeps them in the order of [`COMMANDS`].
+        Some(&initial) if initial.is_ascii_lowercase() => BY_INITIAL[usize::from(initial - b'a')]
+            .iter()
+            .map(|&i| &COMMANDS[usize::from(i)])
+            .find(matches),
+        _ => COMMANDS.iter().find(matches),
+    }
 }
 
 /// Whether `pattern` (`?` any one byte, at most one `*` any run) matches `name`.
-fn glob_matches(pattern: &[u8], name: &[u8]) -> bool {
+/// `star` is where the `*` of `pattern` is, if it has one.
+fn glob_matches(pattern: &[u8], star: Option<usize>, name: &[u8]) -> bool {
     let one = |p: &[u8], n: &[u8]| {
         p.len() == n.len() && p.iter().zip(n).all(|(a, b)| *a == b'?' || a == b)
     };
-    match pattern.iter().position(|&b| b == b'*') {
+    match star {
         None => one(pattern, name),
         Some(star) => {
             let (head, tail) = (&pattern[..star], &pattern[star + 1..]);

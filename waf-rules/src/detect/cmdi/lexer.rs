@@ -6,6 +6,8 @@
 //! `cat${IFS}/etc/passwd`) give back the command. Nesting (`"$(…)"`, `` `…` ``) is
 //! followed with an explicit stack of bounded depth: input cannot make the lexer recurse.
 
+use std::borrow::Cow;
+
 /// How a separator chains the command after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Sep {
@@ -25,11 +27,11 @@ pub(super) enum Sep {
 
 /// One token of a shell command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Tok {
+pub(super) enum Tok<'a> {
     /// A word, normalised (quotes and escapes removed), with its byte range in the input.
     Word {
-        /// The word as the shell rebuilds it.
-        text: Vec<u8>,
+        /// The word as the shell rebuilds it (borrowed when that is its span of input).
+        text: Cow<'a, [u8]>,
         /// Where the word starts in the input.
         start: usize,
         /// Where the word ends in the input.
@@ -83,7 +85,7 @@ pub(super) enum Start {
 
 /// The tokens of `input` lexed from `start`, or `None` when `start` is a quote context
 /// that `input` never closes.
-pub(super) fn lex(input: &[u8], start: Start) -> Option<Vec<Tok>> {
+pub(super) fn lex(input: &[u8], start: Start) -> Option<Vec<Tok<'_>>> {
     let from = match start {
         Start::Unquoted => 0,
         Start::Single => input.iter().position(|&b| b == b'\'')? + 1,
@@ -110,12 +112,12 @@ struct Lexer<'a> {
     input: &'a [u8],
     i: usize,
     stack: Vec<Mode>,
-    toks: Vec<Tok>,
+    toks: Vec<Tok<'a>>,
     word: Vec<u8>,
     word_start: Option<usize>,
 }
 
-impl Lexer<'_> {
+impl<'a> Lexer<'a> {
     fn peek(&self, off: usize) -> Option<u8> {
         self.input.get(self.i + off).copied()
     }
@@ -137,13 +139,20 @@ impl Lexer<'_> {
     /// Ends the current word, if any.
     fn flush(&mut self) {
         if let Some(start) = self.word_start.take() {
-            let text = std::mem::take(&mut self.word);
             let end = self.i.min(self.input.len()).max(start);
+            let span = &self.input[start..end];
+            // Most words are their span of input: borrow it, and keep the buffer.
+            let text = if self.word == span {
+                self.word.clear();
+                Cow::Borrowed(span)
+            } else {
+                Cow::Owned(std::mem::take(&mut self.word))
+            };
             self.toks.push(Tok::Word { text, start, end });
         }
     }
 
-    fn emit(&mut self, tok: Tok) {
+    fn emit(&mut self, tok: Tok<'a>) {
         self.flush();
         self.toks.push(tok);
     }

@@ -22,13 +22,16 @@ mod commands;
 mod lexer;
 
 use super::Detection;
+use super::bytes::ByteSet;
+use super::jndi::find;
 use super::traversal::decode::{decode_layers, query_values};
 use commands::{Args, Command, PREFIXES, args_fit, is_flag, lookup, lookup_glob};
 use lexer::{Sep, Start, Tok, lex};
+use std::borrow::Cow;
 
 /// Recognises OS command injection; see the module documentation.
 pub fn cmdi(input: &[u8]) -> Option<Detection> {
-    if input.is_empty() {
+    if input.is_empty() || surely_clean(input) {
         return None;
     }
     inspect(input).or_else(|| {
@@ -40,6 +43,43 @@ pub fn cmdi(input: &[u8]) -> Option<Detection> {
             inspect(&decode_layers(&spaced))
         })
     })
+}
+
+/// Whether no reading of `value` can hold a finding, judged from its bytes and words;
+/// `false` when unsure.
+///
+/// Without `\`, `$` or `%`, nothing rebuilds a word from pieces but quotes: no escape
+/// is removed, no expansion is spliced out, no escape is decoded (and `+` read as a
+/// space only splits words). Every word a reading lexes is then a run of the value
+/// with some quote characters taken out, starting at the value's beginning or after a
+/// byte that is not a letter or digit (a space, a separator, a bracket, `/`, `+`,
+/// `=`); so is the command name looked up in it (after a `bin/` directory), which has
+/// no quote: it is a run of the value with every quote character taken out, at such a
+/// boundary. Every finding but the markers needs such a name, spelled in any case
+/// (Windows) and followed by nothing, `.exe` or a version, that is by a byte that is
+/// not a letter; or a glob naming a command (see [`commands::may_glob_command`]).
+/// The markers need `/dev/` or a function definition's `(`, `)`, `{` and `:`.
+fn surely_clean(value: &[u8]) -> bool {
+    let set = ByteSet::of(value);
+    if set.any_of(ByteSet::new(b"\\$%"))
+        || set.all_of(ByteSet::new(b"(){:"))
+        || (set.all_of(ByteSet::new(b"/dev")) && find(value, b"/dev/", 0).is_some())
+    {
+        return false;
+    }
+    let unquoted: Cow<'_, [u8]> = if set.any_of(ByteSet::new(b"'\"")) {
+        Cow::Owned(
+            value
+                .iter()
+                .copied()
+                .filter(|&b| b != b'\'' && b != b'"')
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(value)
+    };
+    let globbed = set.any_of(ByteSet::new(b"?*")) && commands::may_glob_command(&unquoted);
+    !globbed && !commands::may_name_command(&unquoted)
 }
 
 /// The value as sent, then its spellings an application could decode it into.
@@ -159,7 +199,7 @@ fn markers(value: &[u8]) -> Option<Detection> {
         (b"/dev/udp/", "dev-tcp"),
     ];
     MARKERS.iter().find_map(|(needle, fp)| {
-        let at = value.windows(needle.len()).position(|w| w == *needle)?;
+        let at = find(value, needle, 0)?;
         Some(Detection::new(0.85, &value[at..], *fp))
     })
 }
@@ -169,8 +209,7 @@ fn markers(value: &[u8]) -> Option<Detection> {
 /// with a word right before the parentheses, and its body does not open with `:`.
 fn function_definition(value: &[u8]) -> Option<Detection> {
     let mut from = 0;
-    while let Some(off) = value.get(from..)?.windows(2).position(|w| w == b"()") {
-        let at = from + off;
+    while let Some(at) = find(value, b"()", from) {
         let named = at > 0 && (value[at - 1].is_ascii_alphanumeric() || value[at - 1] == b'_');
         let body = value[at + 2..].trim_ascii_start();
         if !named
@@ -199,7 +238,7 @@ enum Position {
 
 /// Reads the tokens for command lines; `leading` tells whether the first word is in
 /// command position.
-fn scan(value: &[u8], toks: &[Tok], leading: bool) -> Option<Detection> {
+fn scan(value: &[u8], toks: &[Tok<'_>], leading: bool) -> Option<Detection> {
     let mut best: Option<Detection> = None;
     let mut position = leading.then_some(Position::Leading);
     let mut i = 0;
@@ -221,7 +260,7 @@ fn scan(value: &[u8], toks: &[Tok], leading: bool) -> Option<Detection> {
                     best = Some(hit);
                 }
                 // `sudo`, `nohup`: the next word is still in command position.
-                position.filter(|_| PREFIXES.iter().any(|p| p.as_bytes() == text.as_slice()))
+                position.filter(|_| PREFIXES.iter().any(|p| p.as_bytes() == &**text))
             }
             Tok::SubstClose | Tok::GroupClose | Tok::Redirect => None,
         };
@@ -250,7 +289,7 @@ struct SimpleCommand<'t> {
 /// on the work a chain of `sudo sudo sudo …` prefixes can cause.
 const MAX_ARGS: usize = 256;
 
-fn simple_command(toks: &[Tok], at: usize) -> SimpleCommand<'_> {
+fn simple_command<'t>(toks: &'t [Tok<'_>], at: usize) -> SimpleCommand<'t> {
     let mut cmd = SimpleCommand {
         args: Vec::new(),
         redirected: false,
@@ -282,7 +321,12 @@ fn simple_command(toks: &[Tok], at: usize) -> SimpleCommand<'_> {
 }
 
 /// Judges the command word at `toks[at]`, reached from `position`.
-fn command_line(value: &[u8], toks: &[Tok], at: usize, position: Position) -> Option<Detection> {
+fn command_line(
+    value: &[u8],
+    toks: &[Tok<'_>],
+    at: usize,
+    position: Position,
+) -> Option<Detection> {
     let Tok::Word { text, start, end } = &toks[at] else {
         return None;
     };
@@ -394,11 +438,11 @@ const SHELL_CALLS: &[&[u8]] = &[
 
 /// `system('cat /etc/passwd')`: a shell-executing call whose string argument is itself
 /// a command line.
-fn call_string(value: &[u8], toks: &[Tok], at: usize) -> Option<Detection> {
+fn call_string(value: &[u8], toks: &[Tok<'_>], at: usize) -> Option<Detection> {
     let Tok::Word { text, start, .. } = &toks[at] else {
         return None;
     };
-    if !SHELL_CALLS.contains(&text.as_slice()) || toks.get(at + 1) != Some(&Tok::GroupOpen) {
+    if !SHELL_CALLS.contains(&&**text) || toks.get(at + 1) != Some(&Tok::GroupOpen) {
         return None;
     }
     let Some(Tok::Word {

@@ -69,8 +69,18 @@ pub(super) struct Lexed {
     pub(super) split: Vec<usize>,
 }
 
+impl Lexed {
+    /// An empty token list with room for the tokens of a short input of `len` bytes.
+    pub(super) fn with_room(len: usize) -> Self {
+        Self {
+            toks: Vec::with_capacity(len.min(64) / 2 + 2),
+            ..Self::default()
+        }
+    }
+}
+
 /// The longest word that is looked up in the vocabulary; longer ones are plain names.
-const MAX_WORD: usize = 64;
+pub(super) const MAX_WORD: usize = 64;
 
 /// Tokenizes `src[from..]`, pushing onto `out` (which may already hold a prefix token).
 pub(super) fn lex_into(src: &[u8], from: usize, out: &mut Lexed) {
@@ -351,14 +361,15 @@ impl Lexer<'_, '_> {
             WordClass::Kw(kw) if !(paren == Some(true) && vocab::keyword_can_be_function(kw)) => {
                 Tk::Kw(kw)
             }
-            _ => {
-                let fc = vocab::function_class(lower);
-                match paren {
-                    Some(true) => Tk::Func(fc),
-                    Some(false) if fc != FnClass::Unknown => Tk::Func(fc),
-                    _ => Tk::Word,
-                }
-            }
+            // A name is a function only before `(`: classify it only then.
+            _ => match paren {
+                Some(true) => Tk::Func(vocab::function_class(lower)),
+                Some(false) => match vocab::function_class(lower) {
+                    FnClass::Unknown => Tk::Word,
+                    fc => Tk::Func(fc),
+                },
+                None => Tk::Word,
+            },
         }
     }
 

@@ -80,8 +80,11 @@ mod walk;
 mod tests;
 
 use super::Detection;
+use super::bytes::ByteSet;
 use lexer::{Lexed, Tk, Token};
 use shapes::{Entry, Finding};
+use std::borrow::Cow;
+use std::cell::OnceCell;
 use walk::Walker;
 
 /// A quote context: how the application embedded the value.
@@ -131,11 +134,42 @@ const SIMPLE_PREFIX: usize = 40;
 /// Detects SQL injection in one value: `Some` when the value, in some quote context,
 /// reads as SQL that changes the query (confidence ≥ 0.5).
 pub fn sqli(input: &[u8]) -> Option<Detection> {
-    let values = readings::readings(input);
+    // Fast path: a value that is its only reading and is inert in every context.
+    let set = ByteSet::of(input);
+    // The numeric-context tokens of `input`, when the fast path lexed them.
+    let mut numeric = None;
+    if readings::only_itself(input, set) {
+        if surely_inert(input, set) {
+            return None;
+        }
+        let mut lexed = Lexed::with_room(input.len());
+        lexer::lex_into(input, 0, &mut lexed);
+        if inert(input, set, &lexed) {
+            return None;
+        }
+        numeric = Some(lexed);
+    }
+    let values = if numeric.is_some() {
+        // `only_itself` said so.
+        vec![Cow::Borrowed(input)]
+    } else {
+        readings::readings(input)
+    };
     let mut best: Option<(Hit, usize)> = None;
     for (n, value) in values.iter().enumerate() {
+        // The first reading is `input` itself.
+        let bytes = if n == 0 { set } else { ByteSet::of(value) };
         for (ctx, escapes) in READINGS {
-            let Some(hit) = scan(value, ctx, escapes) else {
+            // A quote context whose quote the value lacks never closes it: no finding.
+            if ctx.quote().is_some_and(|q| !bytes.has(q)) {
+                continue;
+            }
+            let lexed = if n == 0 && ctx == Ctx::Numeric {
+                numeric.take()
+            } else {
+                None
+            };
+            let Some(hit) = scan(value, ctx, escapes, lexed) else {
                 continue;
             };
             if best
@@ -152,6 +186,94 @@ pub fn sqli(input: &[u8]) -> Option<Detection> {
     Some(Detection::new(hit.confidence, fragment, hit.fingerprint))
 }
 
+/// Whether no context of `value` (with byte set `set` and numeric-context tokens
+/// `lexed`) can give a finding: `true` only when `value` has no quote and its tokens
+/// hold none of the tokens that every finding needs.
+///
+/// Without `'`, `"` or `` ` `` the quote contexts never close the application's quote
+/// ([`close_application_quote`] gives `None`), so only the numeric context is read,
+/// with exactly the tokens lexed here. There, every finding needs one of:
+///
+/// * for the anchored walks (from the start, or after a URL path), a keyword, a
+///   function, a logical operator, `;` or `(`: the statement at the start
+///   (`leading_statement`, which also accepts the words `backup` and `restore`), and
+///   every shape [`shapes`] weighs for a bare entry (`UNION`, `INTO OUTFILE`, stacked
+///   statements, function calls, subqueries, logic, appended clauses) is built from
+///   those tokens;
+/// * for the unanchored anchors, one of those tokens, a name that is a system package
+///   or an unmistakable catalogue, a `0x…` number (hex-encoded SQL) or an `@@`
+///   variable;
+/// * a MySQL versioned comment or a keyword split by a comment.
+fn inert(value: &[u8], set: ByteSet, lexed: &Lexed) -> bool {
+    if set.any_of(ByteSet::new(b"'\"`")) {
+        return false;
+    }
+    if !lexed.versioned.is_empty() || !lexed.split.is_empty() {
+        return false;
+    }
+    let w = Walker {
+        toks: &lexed.toks,
+        src: value,
+        open_quote: None,
+        names: OnceCell::new(),
+    };
+    !lexed.toks.iter().enumerate().any(|(i, t)| match t.kind {
+        Tk::Kw(_) | Tk::Func(_) | Tk::Logic | Tk::Semi | Tk::LParen | Tk::Var { system: true } => {
+            true
+        }
+        Tk::Num => value
+            .get(t.start..t.end)
+            .is_some_and(|n| n.starts_with(b"0x") || n.starts_with(b"0X")),
+        Tk::Word => {
+            w.is_word(i, b"backup")
+                || w.is_word(i, b"restore")
+                || w.text(i).is_some_and(vocab::may_name_system)
+                    && w.lower(i).is_some_and(|(buf, n)| {
+                        let name = &buf[..n];
+                        vocab::is_system_name(name)
+                            || vocab::system_object(name) == Some(vocab::Catalogue::Unmistakable)
+                    })
+        }
+        _ => false,
+    })
+}
+
+/// Whether [`inert`] holds for `value`, judged from its bytes and words without lexing
+/// it; `false` when unsure. The tokens [`inert`] looks for need:
+///
+/// * `;`, `(` (groups and every function call), `&&` / `||`, `@@`, a `/*` comment,
+///   or a `0x` number: their bytes;
+/// * a system package or catalogue name: see [`vocab::may_hold_system_name`];
+/// * a keyword or logical operator word, or the word `backup` or `restore`: such a
+///   token is spelled with letters and `_` only, and the lexer starts and ends a word
+///   only where no letter or `_` is next to it, so it is a whole run of letters and
+///   `_` in the value, of at most [`lexer::MAX_WORD`] bytes (longer words are names).
+///   Without `(`, a keyword stays a keyword and other words never become functions.
+fn surely_inert(value: &[u8], set: ByteSet) -> bool {
+    if set.any_of(ByteSet::new(b"'\"`;(&|@"))
+        || set.all_of(ByteSet::new(b"/*"))
+        || (set.has(b'0') && set.any_of(ByteSet::new(b"xX")))
+        || vocab::may_hold_system_name(value, set.lowercased())
+    {
+        return false;
+    }
+    let is_letter = |b: &u8| b.is_ascii_alphabetic() || *b == b'_';
+    !value
+        .split(|b| !is_letter(b))
+        .filter(|run| !run.is_empty() && run.len() <= lexer::MAX_WORD)
+        .any(|run| {
+            let mut buf = [0u8; lexer::MAX_WORD];
+            let lower = &mut buf[..run.len()];
+            lower.copy_from_slice(run);
+            lower.make_ascii_lowercase();
+            matches!(
+                vocab::classify(lower),
+                vocab::WordClass::Kw(_) | vocab::WordClass::Logic
+            ) || lower == b"backup"
+                || lower == b"restore"
+        })
+}
+
 /// The best finding of one context, resolved to bytes and a fingerprint.
 struct Hit {
     confidence: f64,
@@ -160,9 +282,10 @@ struct Hit {
     fingerprint: String,
 }
 
-/// Tokenizes `input` in `ctx` and returns its most confident finding.
-fn scan(input: &[u8], ctx: Ctx, escapes: bool) -> Option<Hit> {
-    let mut lexed = Lexed::default();
+/// Tokenizes `input` in `ctx` and returns its most confident finding. `numeric`, for the
+/// numeric context, is what `lex_into(input, 0, …)` already gave, if it was run.
+fn scan(input: &[u8], ctx: Ctx, escapes: bool, numeric: Option<Lexed>) -> Option<Hit> {
+    let mut lexed = Lexed::with_room(input.len());
     let (entry, code_from) = match ctx.quote() {
         None => (Entry::Bare, 0),
         Some(q) => {
@@ -179,11 +302,16 @@ fn scan(input: &[u8], ctx: Ctx, escapes: bool) -> Option<Hit> {
         }
     };
     let entry_at = lexed.toks.len();
-    lexer::lex_into(input, code_from, &mut lexed);
+    match numeric {
+        // Numeric context: `lexed` is still empty and `code_from` is 0.
+        Some(tokens) if ctx == Ctx::Numeric => lexed = tokens,
+        _ => lexer::lex_into(input, code_from, &mut lexed),
+    }
     let walker = Walker {
         toks: &lexed.toks,
         src: input,
         open_quote: ctx.quote(),
+        names: OnceCell::new(),
     };
     let mut best = None;
     if entry_at < lexed.toks.len() {

@@ -6,6 +6,7 @@
 //! database converting Unicode to a legacy code page turns typographic quotes into
 //! ASCII ones. Each reading is scanned; the detector reports the most confident.
 
+use super::super::bytes::ByteSet;
 use std::borrow::Cow;
 
 /// `input`, then its decoded variants (each at most as long as `input`, and in total
@@ -27,6 +28,17 @@ pub(super) fn readings(input: &[u8]) -> Vec<Cow<'_, [u8]>> {
     let typographic: Vec<Vec<u8>> = out.iter().filter_map(|r| ascii_quotes(r)).collect();
     out.extend(typographic.into_iter().map(Cow::Owned));
     out
+}
+
+/// Whether [`readings`] of `input` (with byte set `set`) is `input` alone: nothing to
+/// percent-decode (no `%`), no `+` to read as a space (none, or the value has spaces),
+/// no query string with values (no `=` after a `?`) and no typographic quote.
+pub(super) fn only_itself(input: &[u8], set: ByteSet) -> bool {
+    let spaced = set.any_of(ByteSet::new(b" \t\n\r\x0b\x0c\0"));
+    !set.has(b'%')
+        && (spaced || !set.has(b'+'))
+        && query_values(input).next().is_none()
+        && (!set.has(0x80) || ascii_quotes(input).is_none())
 }
 
 /// `value` with typographic quotes (`‘’′ʼ＇`, `“”`) turned into ASCII ones, if it has
@@ -89,6 +101,10 @@ fn query_values(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// decoded once; `None` if that changes nothing. Cookies and headers reach the
 /// detector as sent, and scanners send payloads percent-encoded there too.
 fn decode(value: &[u8], form: bool) -> Option<Vec<u8>> {
+    // Every escape starts with `%`: without one (or a form `+`) nothing changes.
+    if !(value.contains(&b'%') || form && value.contains(&b'+')) {
+        return None;
+    }
     let plus = |b: u8| form && b == b'+';
     if !(0..value.len()).any(|i| escape_at(value, i).is_some() || plus(value[i])) {
         return None;

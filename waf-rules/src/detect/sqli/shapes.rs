@@ -327,6 +327,8 @@ fn anchor_at(w: &Walker, i: usize) -> Option<Finding> {
             sql.then(|| finding(0.75, "case when", i, window_end(&walk)))
         }
         Tk::Func(class) => function_anchor(w, i, class),
+        // Neither a system package (it has a `.`) nor a catalogue: nothing to look up.
+        Tk::Word if !w.text(i).is_some_and(vocab::may_name_system) || !w.names() => None,
         Tk::Word => {
             let (buf, n) = w.lower(i)?;
             let name = &buf[..n];

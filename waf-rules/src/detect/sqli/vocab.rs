@@ -4,6 +4,8 @@
 //! dialects attackers aim at (MySQL, PostgreSQL, MSSQL, Oracle, SQLite); a word that is
 //! not listed is an ordinary name (a column, a table, or prose).
 
+use super::super::bytes::{ByteSet, Pairs, contains_ignore_case, pairs_of, sets_of};
+
 /// A keyword that shapes a statement or an expression.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Kw {
@@ -356,51 +358,55 @@ fn is_known_builtin(name: &[u8]) -> bool {
     )
 }
 
+/// Prefixes of the Oracle packages [`is_system_package`] knows.
+const SYSTEM_PREFIXES: &[&[u8]] = &[b"dbms_", b"utl_", b"ctxsys.", b"sys.dbms_", b"sys.utl_"];
+
 /// Oracle and MSSQL packages and procedures that reach outside the database.
 fn is_system_package(lower: &[u8]) -> bool {
-    const PREFIXES: &[&[u8]] = &[b"dbms_", b"utl_", b"ctxsys.", b"sys.dbms_", b"sys.utl_"];
-    PREFIXES.iter().any(|p| lower.starts_with(p))
+    SYSTEM_PREFIXES.iter().any(|p| lower.starts_with(p))
         || lower.split(|&b| b == b'.').any(is_system_procedure)
 }
 
 /// MSSQL extended and system procedures that run commands, reach files or the
 /// network, or change logins and configuration.
 pub(super) fn is_system_procedure(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"xp_cmdshell"
-            | b"xp_dirtree"
-            | b"xp_subdirs"
-            | b"xp_fileexist"
-            | b"xp_regread"
-            | b"xp_regwrite"
-            | b"xp_instance_regread"
-            | b"xp_servicecontrol"
-            | b"xp_availablemedia"
-            | b"xp_loginconfig"
-            | b"xp_enumgroups"
-            | b"xp_terminate_process"
-            | b"xp_makecab"
-            | b"xp_msver"
-            | b"xp_readerrorlog"
-            | b"xp_ntsec_enumdomains"
-            | b"sp_oacreate"
-            | b"sp_oamethod"
-            | b"sp_executesql"
-            | b"sp_execute"
-            | b"sp_makewebtask"
-            | b"sp_addlogin"
-            | b"sp_addsrvrolemember"
-            | b"sp_password"
-            | b"sp_configure"
-            | b"sp_addextendedproc"
-            | b"sp_dropextendedproc"
-            | b"sp_adduser"
-            | b"sp_helpdb"
-            | b"sp_who"
-            | b"sp_linkedservers"
-    )
+    SYSTEM_PROCEDURES.contains(&name)
 }
+
+/// The procedures [`is_system_procedure`] knows.
+const SYSTEM_PROCEDURES: &[&[u8]] = &[
+    b"xp_cmdshell",
+    b"xp_dirtree",
+    b"xp_subdirs",
+    b"xp_fileexist",
+    b"xp_regread",
+    b"xp_regwrite",
+    b"xp_instance_regread",
+    b"xp_servicecontrol",
+    b"xp_availablemedia",
+    b"xp_loginconfig",
+    b"xp_enumgroups",
+    b"xp_terminate_process",
+    b"xp_makecab",
+    b"xp_msver",
+    b"xp_readerrorlog",
+    b"xp_ntsec_enumdomains",
+    b"sp_oacreate",
+    b"sp_oamethod",
+    b"sp_executesql",
+    b"sp_execute",
+    b"sp_makewebtask",
+    b"sp_addlogin",
+    b"sp_addsrvrolemember",
+    b"sp_password",
+    b"sp_configure",
+    b"sp_addextendedproc",
+    b"sp_dropextendedproc",
+    b"sp_adduser",
+    b"sp_helpdb",
+    b"sp_who",
+    b"sp_linkedservers",
+];
 
 /// The start of a T-SQL type name (`DECLARE @v varchar(8000)`).
 pub(super) fn is_type_name(lower: &[u8]) -> bool {
@@ -445,68 +451,204 @@ pub(super) enum Catalogue {
     Plausible,
 }
 
+/// Catalogues no application or prose names otherwise ([`Catalogue::Unmistakable`]).
+const UNMISTAKABLE: &[&[u8]] = &[
+    b"information_schema",
+    b"performance_schema",
+    b"mysql.user",
+    b"sysobjects",
+    b"syscolumns",
+    b"sysibm.",
+    b"syscat.",
+    b"sys.objects",
+    b"sys.tables",
+    b"sys.all_",
+    b"sys.dba_",
+    b"sys.user$",
+    b"pg_catalog",
+    b"pg_shadow",
+    b"sqlite_master",
+    b"sqlite_schema",
+    b"msysobjects",
+    b"master..",
+];
+
+/// Catalogues an application could also name ([`Catalogue::Plausible`]).
+const PLAUSIBLE: &[&[u8]] = &[
+    b"mysql.db",
+    b"sysusers",
+    b"sysdatabases",
+    b"syslogins",
+    b"pg_user",
+    b"pg_database",
+    b"pg_group",
+    b"pg_tables",
+    b"all_tables",
+    b"all_users",
+    b"all_tab_columns",
+    b"dba_users",
+    b"user_tables",
+];
+
 /// Whether a (qualified, lower-cased) name is a system catalogue, and how surely.
 pub(super) fn system_object(lower: &[u8]) -> Option<Catalogue> {
-    const UNMISTAKABLE: &[&[u8]] = &[
-        b"information_schema",
-        b"performance_schema",
-        b"mysql.user",
-        b"sysobjects",
-        b"syscolumns",
-        b"sysibm.",
-        b"syscat.",
-        b"sys.objects",
-        b"sys.tables",
-        b"sys.all_",
-        b"sys.dba_",
-        b"sys.user$",
-        b"pg_catalog",
-        b"pg_shadow",
-        b"sqlite_master",
-        b"sqlite_schema",
-        b"msysobjects",
-        b"master..",
-    ];
-    const PLAUSIBLE: &[&[u8]] = &[
-        b"mysql.db",
-        b"sysusers",
-        b"sysdatabases",
-        b"syslogins",
-        b"pg_user",
-        b"pg_database",
-        b"pg_group",
-        b"pg_tables",
-        b"all_tables",
-        b"all_users",
-        b"all_tab_columns",
-        b"dba_users",
-        b"user_tables",
-    ];
-    if UNMISTAKABLE.iter().any(|p| contains(lower, p)) {
+    // Fast path: every needle is keyed (checked when compiling), so a name that is not
+    // holds none of them.
+    const _: () = assert!(all_keyed(UNMISTAKABLE) && all_keyed(PLAUSIBLE));
+    if lower != b"dual" && !keyed(lower) {
+        return None;
+    }
+    // A needle occurs only if all its bytes do: test those first (one pass over the name).
+    let set = ByteSet::of(lower);
+    let found = |(p, needs): (&&[u8], &ByteSet)| set.all_of(*needs) && contains(lower, p);
+    if UNMISTAKABLE.iter().zip(&UNMISTAKABLE_SETS).any(found) {
         Some(Catalogue::Unmistakable)
-    } else if lower == b"dual" || PLAUSIBLE.iter().any(|p| contains(lower, p)) {
+    } else if lower == b"dual" || PLAUSIBLE.iter().zip(&PLAUSIBLE_SETS).any(found) {
         Some(Catalogue::Plausible)
     } else {
         None
     }
 }
 
+/// Whether a lower-cased name has a `_`, a `.` or the pair `sy`: every system
+/// catalogue and session name is keyed ([`system_object`] and [`is_session_name`]
+/// check it when compiling), and a system package name has a `.` ([`is_system_name`]).
+const fn keyed(lower: &[u8]) -> bool {
+    let mut i = 0;
+    while i < lower.len() {
+        let b = lower[i];
+        if b == b'_' || b == b'.' || (b == b's' && i + 1 < lower.len() && lower[i + 1] == b'y') {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Whether every one of `names` is [`keyed`].
+const fn all_keyed(names: &[&[u8]]) -> bool {
+    let mut i = 0;
+    while i < names.len() {
+        if !keyed(names[i]) {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether a name, as written (any case), may be a system catalogue (`dual` included),
+/// a system package name or a session name: `false` only when [`system_object`],
+/// [`is_system_name`] and [`is_session_name`] are all negative for its lower-cased
+/// spelling, because that is not [`keyed`] and not `dual`.
+pub(super) fn may_name_system(text: &[u8]) -> bool {
+    let lower = |i: usize| text.get(i).map(u8::to_ascii_lowercase);
+    (0..text.len()).any(|i| match lower(i) {
+        Some(b'_' | b'.') => true,
+        Some(b's') => lower(i + 1) == Some(b'y'),
+        _ => false,
+    }) || text.eq_ignore_ascii_case(b"dual")
+}
+
+/// Whether some token of `value` (whose lower-cased bytes are `lower_set`) may be a
+/// name [`may_name_system`] accepts and one of [`system_object`], [`is_system_name`]
+/// and [`is_session_name`] recognises: `false` only when none of the prefixes,
+/// procedures, catalogues and session names those look for occurs in `value` in any
+/// case (a token's text is part of the value, so what its lower-cased text contains,
+/// the lower-cased value does).
+pub(super) fn may_hold_names(value: &[u8], lower_set: ByteSet) -> bool {
+    Needles::new(value, lower_set).any_of(&[
+        (SYSTEM_PREFIXES, &PREFIX_SETS, &PREFIX_PAIRS),
+        (SYSTEM_PROCEDURES, &PROCEDURE_SETS, &PROCEDURE_PAIRS),
+        (UNMISTAKABLE, &UNMISTAKABLE_SETS, &UNMISTAKABLE_PAIRS),
+        (PLAUSIBLE, &PLAUSIBLE_SETS, &PLAUSIBLE_PAIRS),
+        (&SESSION_NAMES, &SESSION_SETS, &SESSION_PAIRS),
+        (&[b"dual"], &[ByteSet::new(b"dual")], &[Pairs::new(b"dual")]),
+    ])
+}
+
+/// Whether some token of `value` (whose lower-cased bytes are `lower_set`) may be a
+/// system package name ([`is_system_name`]) or an unmistakable catalogue
+/// ([`system_object`]): `false` only when no prefix or procedure those look for, and
+/// no unmistakable catalogue name, occurs in `value` in any case. A token's text is
+/// part of the value, so what its lower-cased text contains, the lower-cased value does.
+pub(super) fn may_hold_system_name(value: &[u8], lower_set: ByteSet) -> bool {
+    Needles::new(value, lower_set).any_of(&[
+        (SYSTEM_PREFIXES, &PREFIX_SETS, &PREFIX_PAIRS),
+        (SYSTEM_PROCEDURES, &PROCEDURE_SETS, &PROCEDURE_PAIRS),
+        (UNMISTAKABLE, &UNMISTAKABLE_SETS, &UNMISTAKABLE_PAIRS),
+    ])
+}
+
+const PREFIX_SETS: [ByteSet; SYSTEM_PREFIXES.len()] = sets_of(SYSTEM_PREFIXES);
+const PREFIX_PAIRS: [Pairs; SYSTEM_PREFIXES.len()] = pairs_of(SYSTEM_PREFIXES);
+const PROCEDURE_SETS: [ByteSet; SYSTEM_PROCEDURES.len()] = sets_of(SYSTEM_PROCEDURES);
+const PROCEDURE_PAIRS: [Pairs; SYSTEM_PROCEDURES.len()] = pairs_of(SYSTEM_PROCEDURES);
+const UNMISTAKABLE_SETS: [ByteSet; UNMISTAKABLE.len()] = sets_of(UNMISTAKABLE);
+const UNMISTAKABLE_PAIRS: [Pairs; UNMISTAKABLE.len()] = pairs_of(UNMISTAKABLE);
+const PLAUSIBLE_SETS: [ByteSet; PLAUSIBLE.len()] = sets_of(PLAUSIBLE);
+const PLAUSIBLE_PAIRS: [Pairs; PLAUSIBLE.len()] = pairs_of(PLAUSIBLE);
+const SESSION_SETS: [ByteSet; SESSION_NAMES.len()] = sets_of(&SESSION_NAMES);
+const SESSION_PAIRS: [Pairs; SESSION_NAMES.len()] = pairs_of(&SESSION_NAMES);
+
+/// Needles with the byte set and the pair set of each.
+type NeedleList<'a> = (&'a [&'a [u8]], &'a [ByteSet], &'a [Pairs]);
+
+/// Looks for lower-case needles in a value, in any case, testing their bytes and
+/// pairs of bytes first (the pairs are computed only when some needle's bytes occur).
+struct Needles<'a> {
+    value: &'a [u8],
+    lower_set: ByteSet,
+    pairs: std::cell::OnceCell<Pairs>,
+}
+
+impl<'a> Needles<'a> {
+    fn new(value: &'a [u8], lower_set: ByteSet) -> Self {
+        Self {
+            value,
+            lower_set,
+            pairs: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// Whether some needle of the lists (each with its byte and pair sets) occurs.
+    fn any_of(&self, lists: &[NeedleList<'_>]) -> bool {
+        lists.iter().any(|(needles, sets, pairs)| {
+            needles
+                .iter()
+                .zip(*sets)
+                .zip(*pairs)
+                .any(|((needle, set), needle_pairs)| {
+                    self.lower_set.all_of(*set)
+                        && self
+                            .pairs
+                            .get_or_init(|| Pairs::of_lower(self.value))
+                            .all_of(needle_pairs)
+                        && contains_ignore_case(self.value, needle)
+                })
+        })
+    }
+}
+
 /// Names that read the session without parentheses (`SELECT current_user`).
 pub(super) fn is_session_name(lower: &[u8]) -> bool {
-    matches!(
-        lower,
-        b"current_user"
-            | b"session_user"
-            | b"system_user"
-            | b"current_database"
-            | b"current_schema"
-    )
+    const _: () = assert!(all_keyed(&SESSION_NAMES));
+    SESSION_NAMES.contains(&lower)
 }
+
+/// The names [`is_session_name`] knows.
+const SESSION_NAMES: [&[u8]; 5] = [
+    b"current_user",
+    b"session_user",
+    b"system_user",
+    b"current_database",
+    b"current_schema",
+];
 
 /// Whether a name belongs to an Oracle or MSSQL package that reaches outside the
 /// database (`utl_http.request`, `dbms_pipe.receive_message`, `master..xp_cmdshell`).
 pub(super) fn is_system_name(lower: &[u8]) -> bool {
-    is_system_package(lower) && lower.contains(&b'.')
+    lower.contains(&b'.') && is_system_package(lower)
 }
 
 /// Whether a system variable (`@@name`, name lower-cased) is one attackers read to

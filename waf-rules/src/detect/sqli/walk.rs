@@ -10,8 +10,10 @@
 //! operators, comparisons with literals, `UNION SELECT`, stacked statements, which
 //! functions) is what [`super::shapes`] weighs.
 
+use super::super::bytes::ByteSet;
 use super::lexer::{Tk, Token};
 use super::vocab::{self, FnClass, Kw};
+use std::cell::OnceCell;
 
 /// Where a walk starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -156,6 +158,10 @@ pub(super) struct Walker<'a> {
     /// The quote an unterminated final string may use (the application closes it);
     /// `None` accepts any (numeric context).
     pub(super) open_quote: Option<u8>,
+    /// Whether a system, catalogue or session name may occur in `src`
+    /// ([`vocab::may_hold_names`], worked out when first needed); when not, names are
+    /// not looked up.
+    pub(super) names: OnceCell<bool>,
 }
 
 impl<'a> Walker<'a> {
@@ -218,6 +224,18 @@ impl<'a> Walker<'a> {
         buf[..text.len()].copy_from_slice(text);
         buf[..text.len()].make_ascii_lowercase();
         Some((buf, text.len()))
+    }
+
+    /// Whether a system, catalogue or session name may occur in the source.
+    pub(super) fn names(&self) -> bool {
+        *self
+            .names
+            .get_or_init(|| vocab::may_hold_names(self.src, ByteSet::of(self.src).lowercased()))
+    }
+
+    /// The text of token `i`, as written.
+    pub(super) fn text(&self, i: usize) -> Option<&'a [u8]> {
+        self.toks.get(i).and_then(|t| self.src.get(t.start..t.end))
     }
 
     /// Whether token `i` is spelled `word` (ASCII case-insensitive).
@@ -535,6 +553,10 @@ impl State<'_, '_> {
     }
 
     fn note_name(&mut self) {
+        if !self.w.text(self.i).is_some_and(vocab::may_name_system) || !self.w.names() {
+            // No catalogue or session name: nothing to note.
+            return;
+        }
         if let Some((buf, n)) = self.w.lower(self.i) {
             let name = &buf[..n];
             let catalogue = vocab::system_object(name);

@@ -20,6 +20,7 @@
 pub(super) mod host;
 
 use super::Detection;
+use super::bytes::ByteSet;
 use super::traversal::decode::{decode_layers, query_values};
 use host::{Url, candidate_hosts, fold_host, host_internal, urls};
 
@@ -33,6 +34,17 @@ pub fn ssrf(input: &[u8]) -> Option<Detection> {
 
 /// Every URL of one value, decoded.
 fn inspect(value: &[u8]) -> Option<Detection> {
+    // Fast path. Without a `%` decoding changes nothing; then every shape needs a URL
+    // (`:` then two slashes or backslashes) or a value starting with two of them.
+    let set = ByteSet::of(value);
+    let url = set.has(b':') && set.any_of(ByteSet::new(b"/\\"));
+    let leading = value
+        .trim_ascii_start()
+        .first()
+        .is_some_and(|&b| matches!(b, b'/' | b'\\'));
+    if !set.has(b'%') && !url && !leading {
+        return None;
+    }
     let decoded = decode_layers(value);
     urls(&decoded)
         .find_map(|url| judge(&decoded, url))

@@ -24,6 +24,7 @@ pub(super) mod decode;
 mod fold;
 
 use super::Detection;
+use super::bytes::{ByteSet, Pairs, each_meets, pairs_of, sets_of};
 use decode::decode_layers;
 use fold::fold_path;
 
@@ -37,9 +38,46 @@ pub fn traversal(input: &[u8]) -> Option<Detection> {
 
 /// Every shape, in a value and in a base64 value.
 fn inspect(value: &[u8]) -> Option<Detection> {
-    let path = fold_path(&decode_layers(value));
     let last_segment = value.rsplit(|&b| b == b'/').next().unwrap_or(value);
+    let set = ByteSet::of(value);
+    if !may_fold_to_path(set) {
+        // Fast path: the folded path has none of the bytes `scan` needs.
+        return base64_layer(last_segment);
+    }
+    // Without a `%` there is no layer to decode (and nothing to copy); without a `\`,
+    // a `0x` spelled out or a non-ASCII byte, folding only lower-cases.
+    let path = if set.has(b'%') {
+        fold_path(&decode_layers(value))
+    } else if may_fold_specially(set) {
+        fold_path(value)
+    } else {
+        value.to_ascii_lowercase()
+    };
     scan(&path).or_else(|| base64_layer(last_segment))
+}
+
+/// Bytes one of which every shape [`scan`] recognises has in the folded path: a dot
+/// run or `.` segment (`.`), a separator (`/`), a scheme or drive (`:`), a home (`~`),
+/// an environment variable (`%`), a bare sensitive file (its `.` or `-`); every
+/// filter name has a `.` or a `/` (checked when compiling).
+const PATH_BYTES: ByteSet = ByteSet::new(b"./:~%-");
+
+const _: () = assert!(each_meets(
+    &sets_of::<{ FILTERS.len() }>(FILTERS),
+    PATH_BYTES
+));
+
+/// Whether the folded path of a value with bytes `set` may have a byte of
+/// [`PATH_BYTES`]: decoding needs a `%`, and folding makes one only from a `\`, a
+/// `0x` spelled out, or a non-ASCII sequence; other bytes are only lower-cased.
+fn may_fold_to_path(set: ByteSet) -> bool {
+    set.any_of(PATH_BYTES) || may_fold_specially(set)
+}
+
+/// Whether folding a value with bytes `set` may do more than lower-case it: only a
+/// `\`, a `0x` spelled out and non-ASCII sequences fold to other bytes.
+fn may_fold_specially(set: ByteSet) -> bool {
+    set.any_of(ByteSet::new(b"\\\x80")) || (set.has(b'0') && set.any_of(ByteSet::new(b"xX")))
 }
 
 /// Every shape, on a folded path.
@@ -211,16 +249,33 @@ const FILTERS: &[&[u8]] = &[
 
 /// PHP filter-chain vocabulary anywhere in the value.
 fn filter_chain(path: &[u8]) -> Option<Detection> {
-    let at = FILTERS.iter().find_map(|f| find(path, f))?;
+    // A filter name occurs only if all its bytes and pairs of bytes do (the pairs are
+    // computed only if some name has all its bytes there).
+    const SETS: [ByteSet; FILTERS.len()] = sets_of(FILTERS);
+    const PAIRS: [Pairs; FILTERS.len()] = pairs_of(FILTERS);
+    let set = ByteSet::of(path);
+    let pairs = std::cell::OnceCell::new();
+    let possible = |needs: &ByteSet, needs_pairs: &Pairs| {
+        set.all_of(*needs)
+            && pairs
+                .get_or_init(|| Pairs::of_lower(path))
+                .all_of(needs_pairs)
+    };
+    let at =
+        FILTERS
+            .iter()
+            .zip(SETS.iter().zip(&PAIRS))
+            .find_map(|(f, (needs, needs_pairs))| {
+                possible(needs, needs_pairs)
+                    .then(|| find(path, f))
+                    .flatten()
+            })?;
     Some(Detection::new(0.75, &path[at..], "php-filter"))
 }
 
-/// The first position of `needle` in `hay`.
+/// The first position of `needle` in `hay` (none for an empty needle).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w == needle)
+    super::jndi::find(hay, needle, 0)
 }
 
 /// Top-level directories of Unix and Windows systems and of common server installs:
@@ -531,13 +586,13 @@ fn base64_layer(input: &[u8]) -> Option<Detection> {
     if t.len() < 8 || !t.iter().all(|&b| is_base64_byte(b)) {
         return None;
     }
-    let decoded = base64_decode(t);
-    if decoded
-        .iter()
-        .any(|&b| !(b.is_ascii_graphic() || b == b' '))
-    {
+    // Most base64-looking values (hex tokens, long words) decode to unprintable bytes:
+    // find out before decoding into a buffer.
+    let printable = |b: u8| b.is_ascii_graphic() || b == b' ';
+    if !base64_bytes(t).all(printable) {
         return None;
     }
+    let decoded = base64_decode(t);
     let path = fold_path(&decode_layers(&decoded));
     let hit = climb(&path)
         .or_else(|| wrapper(&path))
@@ -553,8 +608,14 @@ fn base64_layer(input: &[u8]) -> Option<Detection> {
 /// Decodes unpadded base64 in either alphabet (the caller checked the characters).
 fn base64_decode(t: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(t.len() / 4 * 3 + 2);
+    out.extend(base64_bytes(t));
+    out
+}
+
+/// The bytes unpadded base64 `t` decodes to, one at a time.
+fn base64_bytes(t: &[u8]) -> impl Iterator<Item = u8> + '_ {
     let (mut acc, mut bits) = (0u32, 0u32);
-    for &b in t {
+    t.iter().filter_map(move |&b| {
         let v = match b {
             b'A'..=b'Z' => b - b'A',
             b'a'..=b'z' => b - b'a' + 26,
@@ -564,12 +625,11 @@ fn base64_decode(t: &[u8]) -> Vec<u8> {
         };
         acc = (acc << 6 | u32::from(v)) & 0xff_ffff;
         bits += 6;
-        if bits >= 8 {
+        (bits >= 8).then(|| {
             bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
+            (acc >> bits) as u8
+        })
+    })
 }
 
 #[cfg(test)]

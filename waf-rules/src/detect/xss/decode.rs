@@ -11,6 +11,8 @@
 //! Besides decoding, the pass drops NUL bytes (browsers ignore or replace them, filters
 //! trip on them) and CDATA markers (`<![CDATA[`, `]]>`), which only split a payload.
 
+use super::super::bytes::ByteSet;
+
 /// Named character references that payloads use to hide syntax, lower-case.
 ///
 /// HTML names are case-sensitive, but matching them case-insensitively only makes the
@@ -54,6 +56,12 @@ const NAMED: &[(&[u8], u8)] = &[
     (b"lt", b'<'),
     (b"gt", b'>'),
 ];
+
+/// Whether [`decode_once`] may change a text with bytes `set`: only `%`, `&`, `\`, `+`,
+/// `<` (CDATA), `]` (CDATA), `0xEF` (full-width forms) and NUL start a change.
+pub(super) fn may_change(set: ByteSet) -> bool {
+    set.any_of(ByteSet::new(b"%&\\+<]\0\xEF"))
+}
 
 /// Decodes one layer of percent, HTML-reference, JavaScript and CSS escapes, drops
 /// NULs and CDATA markers, and folds full-width ASCII (`＜`) to ASCII.

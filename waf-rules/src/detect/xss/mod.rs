@@ -38,6 +38,7 @@ mod url;
 mod tests;
 
 use super::Detection;
+use super::bytes::ByteSet;
 
 /// Confidence for a whole value that is a script URL with a body.
 const URL_VALUE: f64 = 0.9;
@@ -60,6 +61,19 @@ const SURE: f64 = 0.95;
 /// assert!(detect::xss(b"<b>great</b> product").is_none());
 /// ```
 pub fn xss(input: &[u8]) -> Option<Detection> {
+    let set = ByteSet::of(input);
+    if !decode::may_change(set) {
+        // Fast path: decoding gives back `input`, so every view is `input` and an
+        // analysis of the same bytes finds nothing surer the second time; and `input`
+        // is no encoded `<` (its decoding is itself).
+        let found = analyse(input, set)?;
+        let fragment = input.get(found.start..).unwrap_or_default();
+        return Some(Detection::new(
+            found.confidence,
+            fragment,
+            found.fingerprint,
+        ));
+    }
     let once = decode::decode_once(input);
     let twice = (once != input)
         .then(|| decode::decode_once(&once))
@@ -67,7 +81,7 @@ pub fn xss(input: &[u8]) -> Option<Detection> {
     let views = [Some(input), Some(once.as_slice()), twice.as_deref()];
     let mut best: Option<(Finding, &[u8])> = None;
     for view in views.into_iter().flatten() {
-        if let Some(found) = analyse(view)
+        if let Some(found) = analyse(view, ByteSet::of(view))
             && best
                 .as_ref()
                 .is_none_or(|(b, _)| found.confidence > b.confidence)
@@ -91,18 +105,26 @@ pub fn xss(input: &[u8]) -> Option<Detection> {
     ))
 }
 
-/// One context's analysis of a view of the value.
-type Analysis = fn(&[u8]) -> Option<Finding>;
-
-/// Runs every context's analysis on one view of the value.
-fn analyse(s: &[u8]) -> Option<Finding> {
-    let mut best = markup::scan_data(s);
-    let others: [Analysis; 3] = [markup::scan_attribute_contexts, url_context, script::scan];
-    for analysis in others {
-        if best.as_ref().is_some_and(|f| f.confidence >= SURE) {
-            break;
-        }
-        Finding::keep_best(&mut best, analysis(s));
+/// Runs every context's analysis on one view of the value (whose bytes are `set`).
+fn analyse(s: &[u8], set: ByteSet) -> Option<Finding> {
+    // Fast path: an analysis runs only if the view has what all its findings need
+    // (see [`markup::scan_data`], [`markup::scan_attribute_contexts`], [`url_context`]
+    // and [`script::may_find`]); one that cannot find anything is skipped.
+    // A tag needs a `<`; an attribute's value needs a `=`; a script URL its `:`.
+    let mut best = if set.has(b'<') {
+        markup::scan_data(s)
+    } else {
+        None
+    };
+    let sure = |best: &Option<Finding>| best.as_ref().is_some_and(|f| f.confidence >= SURE);
+    if !sure(&best) && set.has(b'=') {
+        Finding::keep_best(&mut best, markup::scan_attribute_contexts(s));
+    }
+    if !sure(&best) && set.has(b':') {
+        Finding::keep_best(&mut best, url_context(s));
+    }
+    if !sure(&best) && script::may_find(set) {
+        Finding::keep_best(&mut best, script::scan(s, set));
     }
     best
 }

@@ -9,6 +9,7 @@
 //! ``alert`1` ``), references to what they steal (`document.cookie`), computed access
 //! to a global (`top['al'+'ert']`) and JSFuck-style encodings count.
 
+use super::super::bytes::{ByteSet, Pairs, pairs_of, sets_of};
 use super::Finding;
 
 /// Functions payloads call to prove execution or to run more code. JavaScript is
@@ -79,19 +80,85 @@ const JS_ENTITY_MAX: usize = 64;
 /// How far [`call_end`] looks for the end of an argument list.
 const CALL_SCAN: usize = 160;
 
-/// The strongest script-context finding in `s`.
-pub(super) fn scan(s: &[u8]) -> Option<Finding> {
+/// Whether [`scan`] may find anything in a text with bytes `set`: `false` only when
+/// the text has none of the bytes every finding needs. Breakouts need a quote, JSFuck
+/// and computed globals a `[`, calls a `(` or `` ` ``, entities a `&`, and a sink
+/// passed as a value a `=`, `(` or `,` next to it; without those, only a sink
+/// property (each has a `.`, or is `createElement(`) or a sink listed after a `,`
+/// remains, and its letters must occur (as written or in lower case).
+pub(super) fn may_find(set: ByteSet) -> bool {
+    const PROPERTIES: [ByteSet; SINK_PROPERTIES.len()] = lowercased(sets_of(SINK_PROPERTIES));
+    const VALUES: [ByteSet; SINK_VALUES] = lowercased(sets_of(SINK_CALLS));
+    if set.any_of(ByteSet::new(b"'\"`[(&=")) {
+        return true;
+    }
+    let lower = set.lowercased();
+    (set.has(b'.') && PROPERTIES.iter().any(|p| lower.all_of(*p)))
+        || (set.has(b',') && VALUES.iter().any(|v| lower.all_of(*v)))
+}
+
+/// The first bytes of `words`, as written and lower-cased: a word found at `i` as
+/// written, or as its lower-case spelling ([`is_js_word`]), starts with one of them.
+const fn heads(words: &[&[u8]]) -> ByteSet {
+    let mut set = ByteSet::EMPTY;
+    let mut i = 0;
+    while i < words.len() {
+        if let Some(&b) = words[i].first() {
+            set = set.with(ByteSet::new(&[b, b.to_ascii_lowercase()]));
+        }
+        i += 1;
+    }
+    set
+}
+
+/// The lower-cased version of each set.
+const fn lowercased<const N: usize>(mut sets: [ByteSet; N]) -> [ByteSet; N] {
+    let mut i = 0;
+    while i < N {
+        sets[i] = sets[i].lowercased();
+        i += 1;
+    }
+    sets
+}
+
+/// The strongest script-context finding in `s` (whose bytes are `set`).
+pub(super) fn scan(s: &[u8], set: ByteSet) -> Option<Finding> {
+    const PROPERTIES: [ByteSet; SINK_PROPERTIES.len()] = lowercased(sets_of(SINK_PROPERTIES));
+    const VALUES: [ByteSet; SINK_VALUES] = lowercased(sets_of(SINK_CALLS));
+    // A sink (as written or in lower case) can only be found if its letters occur, and
+    // a computed global only before a `[`: skip the searches that cannot succeed.
+    // And each search needs its word to start at the current byte.
+    const SINK_HEADS: ByteSet = heads(SINK_CALLS);
+    const PROPERTY_HEADS: ByteSet = heads(SINK_PROPERTIES);
+    const GLOBAL_HEADS: ByteSet = heads(GLOBALS);
+    // Found as written or lower-cased, a word's lower-cased bytes and pairs of bytes
+    // occur in the lower-cased text (the pairs are computed only if its bytes do).
+    const VALUE_PAIRS: [Pairs; SINK_VALUES] = pairs_of(SINK_CALLS);
+    const PROPERTY_PAIRS: [Pairs; SINK_PROPERTIES.len()] = pairs_of(SINK_PROPERTIES);
+    let lower = set.lowercased();
+    let pairs = std::cell::OnceCell::new();
+    let occurs = |(set, needs): (&ByteSet, &Pairs)| {
+        lower.all_of(*set) && pairs.get_or_init(|| Pairs::of_lower(s)).all_of(needs)
+    };
+    let sinks = VALUES.iter().zip(&VALUE_PAIRS).any(occurs);
+    let properties = PROPERTIES.iter().zip(&PROPERTY_PAIRS).any(occurs);
+    let globals = set.has(b'[');
     let mut best = None;
     for (i, &c) in s.iter().enumerate() {
         let found = match c {
             b'\'' | b'"' | b'`' => breakout(s, i, c),
             b'[' | b'(' | b'!' => jsfuck(s, i),
             b'&' => js_entity(s, i),
-            _ if c.is_ascii_alphabetic() && starts_word(s, i) => sink_call(s, i)
-                .or_else(|| sink_reference(s, i))
-                .or_else(|| sink_property(s, i))
-                .or_else(|| computed_global(s, i)),
-            b'.' => sink_property(s, i),
+            _ if c.is_ascii_alphabetic() && starts_word(s, i) => {
+                let sinks = sinks && SINK_HEADS.has(c);
+                let properties = properties && PROPERTY_HEADS.has(c);
+                let globals = globals && GLOBAL_HEADS.has(c);
+                None.or_else(|| sinks.then(|| sink_call(s, i)).flatten())
+                    .or_else(|| sinks.then(|| sink_reference(s, i)).flatten())
+                    .or_else(|| properties.then(|| sink_property(s, i)).flatten())
+                    .or_else(|| globals.then(|| computed_global(s, i)).flatten())
+            }
+            b'.' if properties => sink_property(s, i),
             _ => None,
         };
         Finding::keep_best(&mut best, found);
@@ -310,7 +377,13 @@ fn jsfuck(s: &[u8], i: usize) -> Option<Finding> {
 
 /// The word of `words` at `i`, if it is not followed by more identifier characters.
 fn sink_at(s: &[u8], i: usize, words: &[&'static [u8]]) -> Option<&'static [u8]> {
+    // `is_js_word` needs the first byte as written or lower-cased.
+    let first = *s.get(i)?;
     words.iter().copied().find(|w| {
+        let head = w.first().copied().unwrap_or_default();
+        if first != head && first != head.to_ascii_lowercase() {
+            return false;
+        }
         let whole = !w.last().is_some_and(|&c| is_ident(c))
             || !s.get(i + w.len()).is_some_and(|&c| is_ident(c));
         whole
