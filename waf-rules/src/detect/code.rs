@@ -849,7 +849,7 @@ fn after_newline(s: &[u8], i: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -908,13 +908,7 @@ mod tests {
             b"os.popen('id').read()",
             b"%3C%3Fphp%20system(%27id%27)%3B",
         ];
-        for case in cases {
-            assert!(
-                code(case).is_some(),
-                "missed {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_detects_all(code, cases);
     }
 
     #[test]
@@ -958,57 +952,30 @@ mod tests {
             b"thread::spawn(x.method())",
             b"std::env::current_dir() or getcwd()",
         ];
-        for case in cases {
-            assert!(
-                code(case).is_none(),
-                "fired on {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_passes_all(code, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"@a.b".repeat(30_000),
-            b"T(a.".repeat(30_000),
-            b"O:1:\"".repeat(30_000),
-            b"<? ".repeat(30_000),
-            b"c".repeat(100_000),
-            b"system(".repeat(10_000),
-            b"{${".repeat(30_000),
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"<?php system($_GET['c']); ?>{${phpinfo()}}O:8:\"stdClass\":1:{s:1:\"a\";}T(java.lang.Runtime)@java.lang.Runtime@getRuntime()cos\nsystem\n(S'id'";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0x1234_5678_9ABC_DEF1;
-        let alphabet = b"<?=$_{}()@.T:Oa\"'`\\nsystemcos;1";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 40) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'(')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = code(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            code,
+            Hostile {
+                fixed: vec![
+                    b"@a.b".repeat(30_000),
+                    b"T(a.".repeat(30_000),
+                    b"O:1:\"".repeat(30_000),
+                    b"<? ".repeat(30_000),
+                    b"c".repeat(100_000),
+                    b"system(".repeat(10_000),
+                    b"{${".repeat(30_000),
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"<?php system($_GET['c']); ?>{${phpinfo()}}O:8:\"stdClass\":1:{s:1:\"a\";}T(java.lang.Runtime)@java.lang.Runtime@getRuntime()cos\nsystem\n(S'id'",
+                alphabet: b"<?=$_{}()@.T:Oa\"'`\\nsystemcos;1",
+                seed: 0x1234_5678_9ABC_DEF1,
+                count: 3000,
+                max_len: 40,
+            },
+        );
     }
 }

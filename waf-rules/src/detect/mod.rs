@@ -33,6 +33,8 @@ mod sqli;
 mod ssi;
 mod ssrf;
 mod ssti;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod traversal;
 mod xss;
 mod xxe;

@@ -375,7 +375,7 @@ const MAX_OPERAND: usize = 32;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -406,13 +406,7 @@ mod tests {
             b"0;return true",
             b"https://x.example/login?u='+||+'1'=='1",
         ];
-        for case in cases {
-            assert!(
-                nosqli(case).is_some(),
-                "missed {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_detects_all(nosqli, cases);
     }
 
     #[test]
@@ -443,56 +437,29 @@ mod tests {
             b"\"en\" class=\"x\" || y && z == w",
             b"($expr:expr) => {}",
         ];
-        for case in cases {
-            assert!(
-                nosqli(case).is_none(),
-                "fired on {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_passes_all(nosqli, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"$".repeat(100_000),
-            b"'".repeat(100_000),
-            b"this.".repeat(20_000),
-            b"db.a.".repeat(20_000),
-            b"'||".repeat(20_000),
-            b"[$ne".repeat(20_000),
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"{\"u\": {\"$ne\": 1}, \"$where\": \"this.pw.match(/.*/)\"}';return true;var a=' || '1'=='1 db.users.find(";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0xDEAD_BEEF_CAFE_F00D;
-        let alphabet = b"$ne[]{}:'\";.thisdb|&=returnsleep(";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 40) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'$')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = nosqli(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            nosqli,
+            Hostile {
+                fixed: vec![
+                    b"$".repeat(100_000),
+                    b"'".repeat(100_000),
+                    b"this.".repeat(20_000),
+                    b"db.a.".repeat(20_000),
+                    b"'||".repeat(20_000),
+                    b"[$ne".repeat(20_000),
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"{\"u\": {\"$ne\": 1}, \"$where\": \"this.pw.match(/.*/)\"}';return true;var a=' || '1'=='1 db.users.find(",
+                alphabet: b"$ne[]{}:'\";.thisdb|&=returnsleep(",
+                seed: 0xDEAD_BEEF_CAFE_F00D,
+                count: 3000,
+                max_len: 40,
+            },
+        );
     }
 }

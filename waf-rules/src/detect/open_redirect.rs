@@ -286,6 +286,7 @@ fn encoded_host(raw: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::test_support;
 
     #[test]
     fn detects_redirect_tricks() {
@@ -376,22 +377,13 @@ mod tests {
 
     #[test]
     fn never_panics() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let alphabet = b"http:/\\@%09%5c.#?&0x3:[]\t\xe3\x80\xb1\xff\0";
-        for len in 0..2000usize {
-            let input: Vec<u8> = (0..len % 61)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    alphabet[(state % alphabet.len() as u64) as usize]
-                })
-                .collect();
-            if let Some(d) = open_redirect(&input) {
-                assert!((0.0..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= crate::detect::MAX_FRAGMENT);
-            }
-        }
+        test_support::assert_random_bounded(
+            open_redirect,
+            b"http:/\\@%09%5c.#?&0x3:[]\t\xe3\x80\xb1\xff\0",
+            0x2545_f491_4f6c_dd1d,
+            2000,
+            61,
+        );
         let _ = open_redirect("/".repeat(100_000).as_bytes());
         let _ = open_redirect("%25".repeat(50_000).as_bytes());
     }

@@ -110,7 +110,7 @@ fn json_unescape(input: &[u8]) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -130,13 +130,7 @@ mod tests {
             b"%5F%5Fproto%5F%5F[x]=1",
             b"{\"\\u005f\\u005fproto\\u005f\\u005f\": {\"x\": 1}}",
         ];
-        for case in cases {
-            assert!(
-                proto_pollution(case).is_some(),
-                "missed {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_detects_all(proto_pollution, cases);
     }
 
     #[test]
@@ -158,54 +152,27 @@ mod tests {
             b"user@example.com",
             b"\\u00zz \\uffff",
         ];
-        for case in cases {
-            assert!(
-                proto_pollution(case).is_none(),
-                "fired on {}",
-                String::from_utf8_lossy(case)
-            );
-        }
+        test_support::assert_passes_all(proto_pollution, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"__proto".repeat(20_000),
-            b"constructor[".repeat(10_000),
-            b"\\u".repeat(50_000),
-            b"\\u005".repeat(20_000),
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"{\"__proto__\": {\"x\": 1}, \"constructor\": {\"prototype\": {}}}\\u005f\\u005fproto\\u005f\\u005f";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0x1357_9BDF_2468_ACE0;
-        let alphabet = b"_proto[]\".constructorype\\u005f";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 40) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'_')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = proto_pollution(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            proto_pollution,
+            Hostile {
+                fixed: vec![
+                    b"__proto".repeat(20_000),
+                    b"constructor[".repeat(10_000),
+                    b"\\u".repeat(50_000),
+                    b"\\u005".repeat(20_000),
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"{\"__proto__\": {\"x\": 1}, \"constructor\": {\"prototype\": {}}}\\u005f\\u005fproto\\u005f\\u005f",
+                alphabet: b"_proto[]\".constructorype\\u005f",
+                seed: 0x1357_9BDF_2468_ACE0,
+                count: 3000,
+                max_len: 40,
+            },
+        );
     }
 }

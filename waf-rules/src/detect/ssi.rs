@@ -344,7 +344,7 @@ fn xpath_union(lower: &[u8]) -> Option<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -372,9 +372,7 @@ mod tests {
             "' or //user[1]/password='x",
             "/*[1]/*[1]/text()",
         ];
-        for case in cases {
-            assert!(ssi(case.as_bytes()).is_some(), "missed {case}");
-        }
+        test_support::assert_detects_all(ssi, cases);
     }
 
     #[test]
@@ -409,53 +407,30 @@ mod tests {
             "http://example.com/a[1]/b",
             "see [1]/[2]",
         ];
-        for case in cases {
-            assert!(ssi(case.as_bytes()).is_none(), "fired on {case}");
-        }
+        test_support::assert_passes_all(ssi, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"::".repeat(50_000),
-            b"a::".repeat(50_000),
-            b"]|".repeat(50_000),
-            b"//a[".repeat(30_000),
-            b"<!--#".repeat(30_000),
-            b"name()=".repeat(20_000),
-            b"-".repeat(100_000),
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"<!--#exec cmd=\"id\"--><esi:include src=\"x\"/>' or name()='a' and count(/child::node())=1 | //user[1]/pw')] | //*[";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0xA5A5_5A5A_1234_4321;
-        let alphabet = b"<!--#exec=\"'()/[]|:*@countname child";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 40) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'/')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = ssi(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            ssi,
+            Hostile {
+                fixed: vec![
+                    b"::".repeat(50_000),
+                    b"a::".repeat(50_000),
+                    b"]|".repeat(50_000),
+                    b"//a[".repeat(30_000),
+                    b"<!--#".repeat(30_000),
+                    b"name()=".repeat(20_000),
+                    b"-".repeat(100_000),
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"<!--#exec cmd=\"id\"--><esi:include src=\"x\"/>' or name()='a' and count(/child::node())=1 | //user[1]/pw')] | //*[",
+                alphabet: b"<!--#exec=\"'()/[]|:*@countname child",
+                seed: 0xA5A5_5A5A_1234_4321,
+                count: 3000,
+                max_len: 40,
+            },
+        );
     }
 }

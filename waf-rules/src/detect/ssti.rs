@@ -781,7 +781,7 @@ fn matching_paren(s: &[u8], from: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -830,10 +830,7 @@ mod tests {
             "https://x.example/search?q={%+set+cmd+=+'id'+%}",
             "https://x.example/search?q=%7B%7B+config+%7D%7D",
         ];
-        for case in cases {
-            let hit = ssti(case.as_bytes());
-            assert!(hit.is_some(), "missed {case}");
-        }
+        test_support::assert_detects_all(ssti, cases);
     }
 
     #[test]
@@ -875,55 +872,32 @@ mod tests {
             "use std::{io::ErrorKind, path::Path};",
             "macro_rules! m { ($a:expr) => { $a.len() } }",
         ];
-        for case in cases {
-            assert!(ssti(case.as_bytes()).is_none(), "fired on {case}");
-        }
+        test_support::assert_passes_all(ssti, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"{{".repeat(50_000),
-            b"${".repeat(50_000),
-            b"<%".repeat(50_000),
-            b"{%".repeat(50_000),
-            b"@(".repeat(50_000),
-            b"'".repeat(100_000),
-            b"{".repeat(100_000),
-            b"#set(".repeat(10_000),
-            b"?new(".repeat(10_000),
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"{% for x in ().__class__.__base__.__subclasses__() %}{{x('id')|attr('a')}}${T(java.lang.Runtime).getRuntime().exec('id')}<%= 7*7 %>#set($x=$class.inspect(\"a\"))";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-        let alphabet = b"{}$#%<>@()[]'\"*7._|?new T:set";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 48) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'{')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = ssti(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            ssti,
+            Hostile {
+                fixed: vec![
+                    b"{{".repeat(50_000),
+                    b"${".repeat(50_000),
+                    b"<%".repeat(50_000),
+                    b"{%".repeat(50_000),
+                    b"@(".repeat(50_000),
+                    b"'".repeat(100_000),
+                    b"{".repeat(100_000),
+                    b"#set(".repeat(10_000),
+                    b"?new(".repeat(10_000),
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"{% for x in ().__class__.__base__.__subclasses__() %}{{x('id')|attr('a')}}${T(java.lang.Runtime).getRuntime().exec('id')}<%= 7*7 %>#set($x=$class.inspect(\"a\"))",
+                alphabet: b"{}$#%<>@()[]'\"*7._|?new T:set",
+                seed: 0x2545_F491_4F6C_DD1D,
+                count: 3000,
+                max_len: 48,
+            },
+        );
     }
 }

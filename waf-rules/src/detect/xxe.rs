@@ -358,7 +358,7 @@ fn cdata_split(lower: &[u8]) -> Option<Found> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::MAX_FRAGMENT;
+    use crate::detect::test_support::{self, Hostile};
 
     #[test]
     fn attacks() {
@@ -378,9 +378,7 @@ mod tests {
             "<foo><![CDATA[<]]>SCRIPT<![CDATA[>]]>alert('XSS');<![CDATA[<]]>/SCRIPT<![CDATA[>]]></foo>",
             "<C><![CDATA[<IMG SRC=\"javas]]><![CDATA[cript:alert('XSS');\">]]>",
         ];
-        for case in cases {
-            assert!(xxe(case.as_bytes()).is_some(), "missed {case}");
-        }
+        test_support::assert_detects_all(xxe, cases);
         let bomb =
             xxe(b"<!DOCTYPE l [<!ENTITY a \"x\"><!ENTITY b \"&a;&a;&a;&a;&a;\">]>").expect("bomb");
         assert!(bomb.confidence >= 0.9);
@@ -412,52 +410,29 @@ mod tests {
             "<a><![CDATA[x]]]]><![CDATA[>]]></a>",
             "user@example.com",
         ];
-        for case in cases {
-            assert!(xxe(case.as_bytes()).is_none(), "fired on {case}");
-        }
+        test_support::assert_passes_all(xxe, cases);
     }
 
     #[test]
     fn hostile_inputs_do_not_panic() {
-        let all: Vec<u8> = (0..=255).collect();
-        let mut inputs: Vec<Vec<u8>> = vec![
-            all,
-            b"<!ENTITY ".repeat(20_000),
-            b"<!ENTITY a \"".repeat(20_000),
-            b"<!DOCTYPE a SYSTEM '".repeat(10_000),
-            b"<a:include".repeat(10_000),
-            b"<".repeat(100_000),
-            b"<xsl:a".repeat(10_000),
-        ];
-        // Every truncation of a payload that exercises most of the scanner.
-        let sample: &[u8] = b"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"http://x/\"> %p;<!ENTITY a \"&b;&b;\">]><xi:include href=\"file:///x\"/><![CDATA[<]]>s";
-        for end in 0..=sample.len() {
-            inputs.push(sample.get(..end).unwrap_or_default().to_vec());
-        }
-        let mut state: u64 = 0xFEED_FACE_0BAD_F00D;
-        let alphabet = b"<!ENTITYDOCTYPE %\"'>[]SYSTEMfile:xi:include&;";
-        for _ in 0..3000 {
-            let len = (xorshift(&mut state) % 48) as usize;
-            let s = (0..len)
-                .map(|_| {
-                    let r = xorshift(&mut state) as usize;
-                    alphabet.get(r % alphabet.len()).copied().unwrap_or(b'<')
-                })
-                .collect();
-            inputs.push(s);
-        }
-        for input in &inputs {
-            if let Some(d) = xxe(input) {
-                assert!((0.5..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= MAX_FRAGMENT);
-            }
-        }
-    }
-
-    fn xorshift(state: &mut u64) -> u64 {
-        *state ^= *state << 13;
-        *state ^= *state >> 7;
-        *state ^= *state << 17;
-        *state
+        test_support::assert_total(
+            xxe,
+            Hostile {
+                fixed: vec![
+                    b"<!ENTITY ".repeat(20_000),
+                    b"<!ENTITY a \"".repeat(20_000),
+                    b"<!DOCTYPE a SYSTEM '".repeat(10_000),
+                    b"<a:include".repeat(10_000),
+                    b"<".repeat(100_000),
+                    b"<xsl:a".repeat(10_000),
+                ],
+                // Every truncation of a payload that exercises most of the scanner.
+                sample: b"<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % p SYSTEM \"http://x/\"> %p;<!ENTITY a \"&b;&b;\">]><xi:include href=\"file:///x\"/><![CDATA[<]]>s",
+                alphabet: b"<!ENTITYDOCTYPE %\"'>[]SYSTEMfile:xi:include&;",
+                seed: 0xFEED_FACE_0BAD_F00D,
+                count: 3000,
+                max_len: 48,
+            },
+        );
     }
 }

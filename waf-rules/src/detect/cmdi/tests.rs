@@ -1,4 +1,5 @@
 use super::*;
+use crate::detect::test_support;
 
 #[test]
 fn detects_command_injection() {
@@ -150,25 +151,13 @@ fn never_panics_on_hostile_input() {
         b"system('".to_vec(),
     ];
     for input in &fixed {
-        if let Some(d) = cmdi(input) {
-            assert!((0.0..=1.0).contains(&d.confidence));
-            assert!(d.fragment.len() <= crate::detect::MAX_FRAGMENT);
-        }
+        test_support::assert_bounded(cmdi, input);
     }
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let alphabet = b" ;|&`$(){},'\"\\\n<>#%0aidcatls/etc-IFS@+\xff";
-    for len in 0..4000usize {
-        let input: Vec<u8> = (0..len % 67)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                alphabet[(state % alphabet.len() as u64) as usize]
-            })
-            .collect();
-        if let Some(d) = cmdi(&input) {
-            assert!((0.0..=1.0).contains(&d.confidence));
-            assert!(d.fragment.len() <= crate::detect::MAX_FRAGMENT);
-        }
-    }
+    test_support::assert_random_bounded(
+        cmdi,
+        b" ;|&`$(){},'\"\\\n<>#%0aidcatls/etc-IFS@+\xff",
+        0x9e37_79b9_7f4a_7c15,
+        4000,
+        67,
+    );
 }

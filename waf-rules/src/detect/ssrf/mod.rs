@@ -128,6 +128,7 @@ const SCRIPT_EXTENSIONS: &[&[u8]] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::test_support;
 
     #[test]
     fn detects_internal_targets() {
@@ -203,22 +204,13 @@ mod tests {
 
     #[test]
     fn never_panics() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let alphabet = b"http:/\\@[]:.%0123456789abcfx&?=#\0\xff\xe2\x91\xa0";
-        for len in 0..2000usize {
-            let input: Vec<u8> = (0..len % 97)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    alphabet[(state % alphabet.len() as u64) as usize]
-                })
-                .collect();
-            if let Some(d) = ssrf(&input) {
-                assert!((0.0..=1.0).contains(&d.confidence));
-                assert!(d.fragment.len() <= crate::detect::MAX_FRAGMENT);
-            }
-        }
+        test_support::assert_random_bounded(
+            ssrf,
+            b"http:/\\@[]:.%0123456789abcfx&?=#\0\xff\xe2\x91\xa0",
+            0x9e37_79b9_7f4a_7c15,
+            2000,
+            97,
+        );
         let long = "http://[".repeat(10_000);
         let _ = ssrf(long.as_bytes());
     }

@@ -1,4 +1,5 @@
 use super::*;
+use crate::detect::test_support;
 
 #[test]
 fn detects_traversal_and_inclusion() {
@@ -118,25 +119,13 @@ fn never_panics_on_hostile_input() {
         b"A".repeat(1 << 20),
     ];
     for input in &fixed {
-        if let Some(d) = traversal(input) {
-            assert!((0.0..=1.0).contains(&d.confidence));
-            assert!(d.fragment.len() <= crate::detect::MAX_FRAGMENT);
-        }
+        test_support::assert_bounded(traversal, input);
     }
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    let alphabet = b"./\\%2e5cfu0x;:?=etcpaswd\0\xc0\xae\xaf\xe0\x80\xef\xbc\x8eA=";
-    for len in 0..4000usize {
-        let input: Vec<u8> = (0..len % 71)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                alphabet[(state % alphabet.len() as u64) as usize]
-            })
-            .collect();
-        if let Some(d) = traversal(&input) {
-            assert!((0.0..=1.0).contains(&d.confidence));
-            assert!(d.fragment.len() <= crate::detect::MAX_FRAGMENT);
-        }
-    }
+    test_support::assert_random_bounded(
+        traversal,
+        b"./\\%2e5cfu0x;:?=etcpaswd\0\xc0\xae\xaf\xe0\x80\xef\xbc\x8eA=",
+        0x2545_f491_4f6c_dd1d,
+        4000,
+        71,
+    );
 }
