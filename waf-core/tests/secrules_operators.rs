@@ -34,6 +34,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use waf_core::operator::Operator;
 
+mod secrules_common;
+use secrules_common::{c_string, runner_bytes, suite_dir};
+
 /// The operators CRS uses (`grep -ho '"!\?@[a-zA-Z]*' rules/*.conf`), lower case; a
 /// failure of one of these is reported separately.
 const CRS_USES: &[&str] = &[
@@ -66,66 +69,6 @@ const SKIPPED: &[(&str, &str)] = &[(
     "needs a GeoIP database (the cases name the resource \"geoip\"), which the engine does \
      not ship",
 )];
-
-fn suite_dir() -> PathBuf {
-    std::env::var_os("WAF_SECRULES_TESTS").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/secrules-language-tests"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
-/// A string as a C string: up to its first NUL.
-fn c_string(s: &str) -> &str {
-    s.split('\0').next().unwrap_or_default()
-}
-
-/// The reference runner's reading of an input: up to the first NUL, then `json2bin`.
-fn runner_bytes(s: &str) -> Vec<u8> {
-    let mut v = c_string(s).as_bytes().to_vec();
-    json2bin(&mut v, b'x', 2);
-    json2bin(&mut v, b'u', 4);
-    v
-}
-
-/// Replaces `\` `letter` + `digits` letters-or-digits with the byte `sscanf("%x")` reads from
-/// them, one distinct sequence at a time, as libmodsecurity's test runner does.
-fn json2bin(v: &mut Vec<u8>, letter: u8, digits: usize) {
-    let width = 2 + digits;
-    loop {
-        let Some(at) = v.windows(width).position(|w| {
-            w[0] == b'\\' && w[1] == letter && w[2..].iter().all(u8::is_ascii_alphanumeric)
-        }) else {
-            return;
-        };
-        let pattern = v[at..at + width].to_vec();
-        // `%x` skips an optional `0x` prefix, then reads hex digits while it can.
-        let text = &pattern[2..];
-        let text = match text {
-            [b'0', b'x' | b'X', rest @ ..] => rest,
-            _ => text,
-        };
-        let value = text
-            .iter()
-            .map_while(|&b| (b as char).to_digit(16))
-            .fold(0u32, |acc, d| acc * 16 + d);
-        let byte = (value & 0xff) as u8;
-        // Replace every occurrence, searching again from where the last one was replaced.
-        let mut pos = at;
-        while let Some(found) = v[pos..]
-            .windows(width)
-            .position(|w| w == pattern.as_slice())
-        {
-            let start = pos + found;
-            v.splice(start..start + width, [byte]);
-            pos = start;
-        }
-    }
-}
 
 /// Whether a param holds a macro (`%{…}`), which the operator compiler does not expand.
 fn has_macro(param: &str) -> bool {
@@ -180,9 +123,9 @@ fn load(dir: &Path) -> Vec<Case> {
                 file: file.clone(),
                 name: field("name").to_owned(),
                 param: c_string(field("param")).to_owned(),
-                input: runner_bytes(field("input")),
+                input: runner_bytes(field("input")).0,
                 ret: case["ret"].as_i64().unwrap_or(-1),
-                whole_match: case["re_groups"][0].as_str().map(runner_bytes),
+                whole_match: case["re_groups"][0].as_str().map(|s| runner_bytes(s).0),
             });
         }
     }
@@ -308,11 +251,11 @@ fn secrules_operators() {
 
 #[test]
 fn strings_are_read_like_the_reference_runner() {
-    assert_eq!(runner_bytes(r"a\x41\x41\u0042"), b"aAAB");
-    assert_eq!(runner_bytes(r"\xag\xga\x0a"), b"\n\0\n");
-    assert_eq!(runner_bytes(r"\0\xe4"), b"\\0\xe4");
-    assert_eq!(runner_bytes("ab\u{0}cd"), b"ab");
-    assert_eq!(runner_bytes("\u{e9}"), "\u{e9}".as_bytes());
+    assert_eq!(runner_bytes(r"a\x41\x41\u0042").0, b"aAAB");
+    assert_eq!(runner_bytes(r"\xag\xga\x0a").0, b"\n\0\n");
+    assert_eq!(runner_bytes(r"\0\xe4").0, b"\\0\xe4");
+    assert_eq!(runner_bytes("ab\u{0}cd").0, b"ab");
+    assert_eq!(runner_bytes("\u{e9}").0, "\u{e9}".as_bytes());
     assert_eq!(c_string("x\u{0}y"), "x");
     assert!(has_macro("%{tx.x}") && !has_macro("%{") && !has_macro("50%"));
 }

@@ -30,6 +30,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use waf_core::transform::Transform;
 
+mod secrules_common;
+use secrules_common::{runner_bytes, suite_dir};
+
 /// The transformations CRS uses (`grep -ho 't:[a-zA-Z0-9]*' rules/*.conf`), lower case.
 const CRS_USES: &[&str] = &[
     "base64decode",
@@ -61,63 +64,6 @@ const SUITE_ALIASES: &[(&str, &str)] = &[("cmd_line", "cmdLine")];
 
 /// Transformations deliberately not run, with the reason. Empty: all are implemented.
 const SKIPPED: &[(&str, &str)] = &[];
-
-fn suite_dir() -> PathBuf {
-    std::env::var_os("WAF_SECRULES_TESTS").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../shared/secrules-language-tests"
-            ))
-        },
-        PathBuf::from,
-    )
-}
-
-/// The reference runner's reading of a JSON string: up to the first NUL, then `json2bin`.
-fn runner_bytes(s: &str) -> (Vec<u8>, bool) {
-    let bytes = s.as_bytes();
-    let cut = bytes.iter().position(|&b| b == 0);
-    let mut v = bytes[..cut.unwrap_or(bytes.len())].to_vec();
-    json2bin(&mut v, b'x', 2);
-    json2bin(&mut v, b'u', 4);
-    (v, cut.is_some())
-}
-
-/// Replaces `\` `letter` + `digits` letters-or-digits with the byte `sscanf("%x")` reads from
-/// them, one distinct sequence at a time, as libmodsecurity's test runner does.
-fn json2bin(v: &mut Vec<u8>, letter: u8, digits: usize) {
-    let width = 2 + digits;
-    loop {
-        let Some(at) = v.windows(width).position(|w| {
-            w[0] == b'\\' && w[1] == letter && w[2..].iter().all(u8::is_ascii_alphanumeric)
-        }) else {
-            return;
-        };
-        let pattern = v[at..at + width].to_vec();
-        // `%x` skips an optional `0x` prefix, then reads hex digits while it can.
-        let text = &pattern[2..];
-        let text = match text {
-            [b'0', b'x' | b'X', rest @ ..] => rest,
-            _ => text,
-        };
-        let value = text
-            .iter()
-            .map_while(|&b| (b as char).to_digit(16))
-            .fold(0u32, |acc, d| acc * 16 + d);
-        let byte = (value & 0xff) as u8;
-        // Replace every occurrence, searching again from where the last one was replaced.
-        let mut pos = at;
-        while let Some(found) = v[pos..]
-            .windows(width)
-            .position(|w| w == pattern.as_slice())
-        {
-            let start = pos + found;
-            v.splice(start..start + width, [byte]);
-            pos = start;
-        }
-    }
-}
 
 struct Case {
     file: String,
