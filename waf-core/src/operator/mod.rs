@@ -93,14 +93,11 @@ pub enum Operator {
     ValidateUrlEncoding,
     /// `@validateUtf8Encoding`: invalid UTF-8.
     ValidateUtf8Encoding,
-    /// `@verifyCC`: a credit card number passing the Luhn check.
-    VerifyCc(verify_cc::VerifyCc),
-    /// `@verifyCPF`: a Brazilian CPF number passing its check digits.
-    VerifyCpf(verify_cpf::VerifyCpf),
-    /// `@verifySSN`: a plausible US social security number.
-    VerifySsn(verify_ssn::VerifySsn),
-    /// `@verifySVNR`: an Austrian social insurance number passing its check digit.
-    VerifySvnr(verify_svnr::VerifySvnr),
+    /// `@verifyCC` (a credit card number passing the Luhn check), `@verifyCPF` (a
+    /// Brazilian CPF number passing its check digits), `@verifySSN` (a plausible US social
+    /// security number), `@verifySVNR` (an Austrian social insurance number passing its
+    /// check digit).
+    Verify(verify::Verify),
     /// `@unconditionalMatch`.
     Unconditional,
     /// `@noMatch`.
@@ -200,16 +197,10 @@ impl Operator {
             }
             "validateurlencoding" => Self::ValidateUrlEncoding,
             "validateutf8encoding" => Self::ValidateUtf8Encoding,
-            "verifycc" => Self::VerifyCc(verify_cc::VerifyCc::new(argument).map_err(with_name)?),
-            "verifycpf" => {
-                Self::VerifyCpf(verify_cpf::VerifyCpf::new(argument).map_err(with_name)?)
-            }
-            "verifyssn" => {
-                Self::VerifySsn(verify_ssn::VerifySsn::new(argument).map_err(with_name)?)
-            }
-            "verifysvnr" => {
-                Self::VerifySvnr(verify_svnr::VerifySvnr::new(argument).map_err(with_name)?)
-            }
+            "verifycc" => Self::Verify(verify_cc::new(argument).map_err(with_name)?),
+            "verifycpf" => Self::Verify(verify_cpf::new(argument).map_err(with_name)?),
+            "verifyssn" => Self::Verify(verify_ssn::new(argument).map_err(with_name)?),
+            "verifysvnr" => Self::Verify(verify_svnr::new(argument).map_err(with_name)?),
             "unconditionalmatch" => Self::Unconditional,
             "nomatch" => Self::Never,
             other => match (Comparison::from_name(other), Kind::from_operator(other)) {
@@ -237,10 +228,7 @@ impl Operator {
             Self::ValidateByteRange(op) => op.find(value).map(Found::part),
             Self::ValidateUrlEncoding => validate_url_encoding::find(value).map(Found::part),
             Self::ValidateUtf8Encoding => validate_utf8_encoding::find(value).map(Found::part),
-            Self::VerifyCc(op) => op.find(value).map(Found::part),
-            Self::VerifyCpf(op) => op.find(value).map(Found::part),
-            Self::VerifySsn(op) => op.find(value).map(Found::part),
-            Self::VerifySvnr(op) => op.find(value).map(Found::part),
+            Self::Verify(op) => op.find(value).map(Found::part),
             Self::Unconditional => Some(Found::part(unconditional_match::find(value))),
             Self::Never => no_match::find(value).map(Found::part),
             Self::Detect(kind) => detect::find(*kind, value),

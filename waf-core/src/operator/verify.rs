@@ -15,7 +15,7 @@
 use super::rx::Rx;
 
 /// Which spans of a match are candidates.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub(super) enum Candidates {
     /// The whole match only.
     Match,
@@ -23,8 +23,44 @@ pub(super) enum Candidates {
     MatchAndGroups,
 }
 
+/// A compiled `@verifyCC`, `@verifyCPF`, `@verifySSN` or `@verifySVNR`: the pattern that
+/// finds candidates and the checksum that confirms one.
+#[derive(Debug, Clone)]
+pub struct Verify {
+    /// `None`: the operator never matches (an empty argument, for all but `@verifyCC`).
+    rx: Option<Rx>,
+    candidates: Candidates,
+    check: fn(&[u8]) -> bool,
+}
+
+impl Verify {
+    /// Compiles `pattern`; with `empty_never_matches`, an empty pattern gives an operator
+    /// that never matches, as ModSecurity's do for all but `@verifyCC`.
+    pub(super) fn new(
+        pattern: &str,
+        empty_never_matches: bool,
+        candidates: Candidates,
+        check: fn(&[u8]) -> bool,
+    ) -> Result<Self, String> {
+        let rx = if empty_never_matches && pattern.is_empty() {
+            None
+        } else {
+            Some(Rx::new(pattern)?)
+        };
+        Ok(Self {
+            rx,
+            candidates,
+            check,
+        })
+    }
+
+    pub(super) fn find<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
+        find(self.rx.as_ref()?, value, self.candidates, self.check)
+    }
+}
+
 /// The first candidate that `verify` accepts.
-pub(super) fn find<'v>(
+fn find<'v>(
     rx: &Rx,
     value: &'v [u8],
     candidates: Candidates,

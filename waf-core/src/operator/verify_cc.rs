@@ -9,21 +9,11 @@
 //! passes, which is the matched part. An empty value never matches. See [`super::verify`]
 //! for how candidates are searched.
 
-use super::rx::Rx;
-use super::verify::{self, Candidates};
+use super::verify::{Candidates, Verify};
 
-/// A compiled `@verifyCC`.
-#[derive(Debug, Clone)]
-pub struct VerifyCc(Rx);
-
-impl VerifyCc {
-    pub(super) fn new(pattern: &str) -> Result<Self, String> {
-        Rx::new(pattern).map(Self)
-    }
-
-    pub(super) fn find<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
-        verify::find(&self.0, value, Candidates::Match, luhn)
-    }
+/// Compiles `@verifyCC` with its candidate pattern.
+pub(super) fn new(pattern: &str) -> Result<Verify, String> {
+    Verify::new(pattern, false, Candidates::Match, luhn)
 }
 
 /// ModSecurity's `luhnVerify`: from the first digit, weights alternate between doubled (with
@@ -49,7 +39,7 @@ fn luhn(candidate: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{VerifyCc, luhn};
+    use super::{luhn, new};
 
     #[test]
     fn checks_luhn() {
@@ -68,16 +58,10 @@ mod tests {
 
     #[test]
     fn finds_numbers_with_the_pattern() {
-        let op = VerifyCc::new(r"(?:^|[^\d])(\d{4}\-?\d{4}\-?\d{2}\-?\d{2}\-?\d{1,4})(?:[^\d]|$)")
-            .unwrap();
+        let op = new(r"(?:^|[^\d])(\d{4}\-?\d{4}\-?\d{2}\-?\d{2}\-?\d{1,4})(?:[^\d]|$)").unwrap();
         assert!(op.find(b"a5484605089158216b").is_some());
         assert!(op.find(b"5484 6050 8915 8216").is_none());
         assert!(op.find(b"15484605089158216").is_none());
-        assert!(
-            VerifyCc::new("")
-                .unwrap()
-                .find(b"5484605089158216")
-                .is_none()
-        );
+        assert!(new("").unwrap().find(b"5484605089158216").is_none());
     }
 }

@@ -9,25 +9,11 @@
 //! down to 2; a remainder below 2 gives 0, else 11 minus it), and the 11th the same over the
 //! first ten (weights 11 down to 2).
 
-use super::rx::Rx;
-use super::verify::{self, Candidates, digits};
+use super::verify::{Candidates, Verify, digits};
 
-/// A compiled `@verifyCPF`.
-#[derive(Debug, Clone)]
-pub struct VerifyCpf(Option<Rx>);
-
-impl VerifyCpf {
-    pub(super) fn new(pattern: &str) -> Result<Self, String> {
-        Ok(Self(if pattern.is_empty() {
-            None
-        } else {
-            Some(Rx::new(pattern)?)
-        }))
-    }
-
-    pub(super) fn find<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
-        verify::find(self.0.as_ref()?, value, Candidates::MatchAndGroups, cpf)
-    }
+/// Compiles `@verifyCPF` with its candidate pattern.
+pub(super) fn new(pattern: &str) -> Result<Verify, String> {
+    Verify::new(pattern, true, Candidates::MatchAndGroups, cpf)
 }
 
 const BAD: [&[u8; 11]; 11] = [
@@ -70,7 +56,7 @@ fn cpf(candidate: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{VerifyCpf, cpf};
+    use super::{cpf, new};
 
     #[test]
     fn checks_the_check_digits() {
@@ -83,10 +69,10 @@ mod tests {
 
     #[test]
     fn finds_numbers_with_the_pattern() {
-        let op = VerifyCpf::new(r"([0-9]{3}\.){2}[0-9]{3}-[0-9]{2}").unwrap();
+        let op = new(r"([0-9]{3}\.){2}[0-9]{3}-[0-9]{2}").unwrap();
         assert!(op.find(b"asdf 010.817.514-60 asdf").is_some());
         assert!(op.find(b"asdf 010.817 asdf").is_none());
         assert!(op.find(b"").is_none());
-        assert!(VerifyCpf::new("").unwrap().find(b"01081751460").is_none());
+        assert!(new("").unwrap().find(b"01081751460").is_none());
     }
 }

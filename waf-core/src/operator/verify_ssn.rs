@@ -7,25 +7,11 @@
 //! (`123456789`) or are all the same, when the area (first three), group (next two) or
 //! serial (last four) is zero, or when the area is 666 or 740 and above.
 
-use super::rx::Rx;
-use super::verify::{self, Candidates};
+use super::verify::{Candidates, Verify};
 
-/// A compiled `@verifySSN`.
-#[derive(Debug, Clone)]
-pub struct VerifySsn(Option<Rx>);
-
-impl VerifySsn {
-    pub(super) fn new(pattern: &str) -> Result<Self, String> {
-        Ok(Self(if pattern.is_empty() {
-            None
-        } else {
-            Some(Rx::new(pattern)?)
-        }))
-    }
-
-    pub(super) fn find<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
-        verify::find(self.0.as_ref()?, value, Candidates::MatchAndGroups, ssn)
-    }
+/// Compiles `@verifySSN` with its candidate pattern.
+pub(super) fn new(pattern: &str) -> Result<Verify, String> {
+    Verify::new(pattern, true, Candidates::MatchAndGroups, ssn)
 }
 
 fn ssn(candidate: &[u8]) -> bool {
@@ -50,7 +36,7 @@ fn ssn(candidate: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{VerifySsn, ssn};
+    use super::{new, ssn};
 
     #[test]
     fn checks_plausibility() {
@@ -65,7 +51,7 @@ mod tests {
 
     #[test]
     fn finds_numbers_with_the_pattern() {
-        let op = VerifySsn::new(r"\d{3}-?\d{2}-?\d{4}").unwrap();
+        let op = new(r"\d{3}-?\d{2}-?\d{4}").unwrap();
         assert!(op.find(b"asdf 574-57-8065 asdf").is_some());
         assert!(op.find(b"asdf 123-45-6789 asdf").is_none());
         assert!(op.find(b"").is_none());

@@ -9,25 +9,11 @@
 //! 4th digit is the check digit: the serial digits 1–3 weighted 3, 7, 9 and the birth date
 //! digits 5–10 weighted 5, 8, 4, 2, 1, 6, summed mod 11 (10 counting as 0).
 
-use super::rx::Rx;
-use super::verify::{self, Candidates, digits};
+use super::verify::{Candidates, Verify, digits};
 
-/// A compiled `@verifySVNR`.
-#[derive(Debug, Clone)]
-pub struct VerifySvnr(Option<Rx>);
-
-impl VerifySvnr {
-    pub(super) fn new(pattern: &str) -> Result<Self, String> {
-        Ok(Self(if pattern.is_empty() {
-            None
-        } else {
-            Some(Rx::new(pattern)?)
-        }))
-    }
-
-    pub(super) fn find<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
-        verify::find(self.0.as_ref()?, value, Candidates::MatchAndGroups, svnr)
-    }
+/// Compiles `@verifySVNR` with its candidate pattern.
+pub(super) fn new(pattern: &str) -> Result<Verify, String> {
+    Verify::new(pattern, true, Candidates::MatchAndGroups, svnr)
 }
 
 /// The numbers ModSecurity's loop compares against (the first ten of its list).
@@ -69,7 +55,7 @@ fn svnr(candidate: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{VerifySvnr, svnr};
+    use super::{new, svnr};
 
     #[test]
     fn checks_the_check_digit() {
@@ -82,7 +68,7 @@ mod tests {
 
     #[test]
     fn finds_numbers_with_the_pattern() {
-        let op = VerifySvnr::new(r"([0-9]{4} ?[0-9]{6})").unwrap();
+        let op = new(r"([0-9]{4} ?[0-9]{6})").unwrap();
         assert!(op.find(b"asdf 1237 010180 asdf").is_some());
         assert!(op.find(b"asdf 0100817 asdf").is_none());
         assert!(op.find(b"").is_none());
