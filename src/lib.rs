@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod crs;
 pub mod ftw;
 
 pub use waf_core as core;

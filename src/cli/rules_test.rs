@@ -4,15 +4,13 @@
 use super::{Failure, eprint_line};
 use clap::{Args, value_parser};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use waf::crs;
 use waf::ftw::run::{self, Filter, Options, Overrides};
 use waf::ftw::test_file;
 use waf_core::rule::RuleSet;
 use waf_core::{Config, Mode, Waf};
 use waf_rules::load;
-
-/// The location name of the upstream test configuration in compile errors.
-const UPSTREAM_SETUP_NAME: &str = "<upstream regression-test setup>";
 
 /// Run go-ftw regression tests (the OWASP CRS test format) against a rule set.
 ///
@@ -129,13 +127,19 @@ fn build_engine(args: &TestArgs) -> Result<Waf, Failure> {
         Rules::File(path) => {
             let source = load::load_file(path)
                 .map_err(|e| Failure::usage(format!("cannot load rules: {e}")))?;
-            let rules = RuleSet::from_seclang(&path.display().to_string(), &source.rules)
+            let rules = RuleSet::from_source(&path.display().to_string(), &source)
                 .map_err(|e| Failure::usage(format!("cannot compile rules: {e}")))?;
             (rules, Config::default())
         }
         Rules::Crs => {
-            let dir = crs_dir(args.crs_dir.as_deref());
-            let rules = crs_rules(&dir, args.paranoia.unwrap_or(4))?;
+            let dir = crs::dir(args.crs_dir.as_deref());
+            let loaded = crs::load(
+                &dir,
+                &crs::Setup::regression_tests(args.paranoia.unwrap_or(4)),
+            )
+            .map_err(Failure::usage)?;
+            eprint_line(&loaded.report());
+            let rules = loaded.rules;
             // Upstream runs its regression suite in detection-only mode.
             let config = Config {
                 mode: Mode::Detect,
@@ -149,50 +153,4 @@ fn build_engine(args: &TestArgs) -> Result<Waf, Failure> {
         .config(config)
         .build()
         .map_err(|e| Failure::usage(format!("invalid engine configuration: {e}")))
-}
-
-/// `--crs-dir`, else `$WAF_CRS_DIR`, else `../shared/crs`.
-fn crs_dir(given: Option<&Path>) -> PathBuf {
-    given.map(Path::to_owned).unwrap_or_else(|| {
-        std::env::var_os("WAF_CRS_DIR")
-            .map_or_else(|| PathBuf::from("../shared/crs"), PathBuf::from)
-    })
-}
-
-/// The CRS of `dir`, set up the way upstream runs its regression tests: its rule 900005,
-/// restated, after the setup file and before the rules.
-fn crs_rules(dir: &Path, paranoia: u8) -> Result<RuleSet, Failure> {
-    let mut source = load::load_crs(dir)
-        .map_err(|e| Failure::usage(format!("cannot load the CRS from {}: {e}", dir.display())))?;
-    let setup_text = format!(
-        "SecAction \"id:900005,phase:1,nolog,pass,t:none,\
-         ctl:ruleEngine=DetectionOnly,ctl:ruleRemoveById=910000,\
-         setvar:tx.blocking_paranoia_level={paranoia},setvar:tx.crs_validate_utf8_encoding=1,\
-         setvar:tx.arg_name_length=100,setvar:tx.arg_length=400,\
-         setvar:tx.total_arg_length=64000,setvar:tx.max_num_args=255,\
-         setvar:tx.max_file_size=64100,setvar:tx.combined_file_sizes=65535\"\n"
-    );
-    let setup = waf_rules::seclang::parse(UPSTREAM_SETUP_NAME, &setup_text)
-        .map_err(|e| Failure::usage(format!("the upstream test setup does not parse: {e}")))?;
-    // The setup file is the first file `load_crs` reads; the test setup goes right
-    // after its directives, where upstream includes it.
-    let setup_file = source
-        .files
-        .first()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let at = source
-        .rules
-        .directives
-        .iter()
-        .position(|(location, _)| *location.file != *setup_file)
-        .unwrap_or(source.rules.directives.len());
-    source.rules.directives.splice(at..at, setup.directives);
-    RuleSet::from_seclang("CRS", &source.rules).map_err(|e| {
-        Failure::usage(format!(
-            "the engine cannot run the CRS yet: {e}\n\
-             (the CRS needs directives and actions such as SecAction and setvar that the \
-             engine does not support yet; try --rules builtin or a rule file)"
-        ))
-    })
 }

@@ -17,8 +17,7 @@
 //! `; charset=utf-8`). That sniffing matters: the CRS inspects response bodies only of
 //! the types `SecResponseBodyMimeType` lists. `Date` is left out.
 //!
-//! The engine does not inspect responses yet; [`respond`] exists so that the harness
-//! already computes what a response-phase rule would see.
+//! The harness hands [`respond`]'s answer to the response phases.
 
 use crate::ftw::request::BuiltRequest;
 use base64::Engine as _;

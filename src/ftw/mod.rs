@@ -42,14 +42,9 @@
 //!
 //! # What is not emulated
 //!
-//! The engine inspects requests only: response-phase rules (CRS `RESPONSE-95x`, the
-//! `/reflect` tests) cannot match yet. Their stages still run, the request side is
-//! inspected and the backend's response is computed ([`report::StageResult::response`]),
-//! ready for when the engine inspects responses; a test whose expectations need a
-//! response-phase match fails, and its failure line says so. Likewise a stage that
-//! expects the web server to drop the connection (`expect_error`) or checks the text of
-//! the response (`response_contains`) fails with a line that says the harness cannot
-//! check it; list such tests in an override file.
+//! A stage that expects the web server to drop the connection (`expect_error`) or
+//! checks the text of the response (`response_contains`) fails with a line that says
+//! the harness cannot check it; list such tests in an override file.
 
 pub mod backend;
 pub mod report;

@@ -67,16 +67,15 @@ pub struct StageResult {
     pub matched: Vec<u32>,
     /// The status the client would get (none when the request could not be built).
     pub status: Option<u16>,
-    /// What the emulated backend answers the request. The engine does not inspect
-    /// responses yet; this is what response-phase rules will see.
+    /// What the emulated backend answers the request: what the response phases
+    /// inspect.
     pub response: Option<BackendResponse>,
     /// The emulated WAF log (see [`crate::ftw::run`]).
     pub log: String,
     /// Unmet expectations; empty when the stage passed.
     pub problems: Vec<String>,
-    /// The stage concerns a response: it expects a response-phase rule or goes to
-    /// `/reflect`.
-    pub needs_response: bool,
+    /// The request goes to `/reflect`: the backend answers what it describes.
+    pub reflects: bool,
 }
 
 impl Report {
@@ -175,9 +174,6 @@ impl TestResult {
                 }
                 line.push_str(&stage.problems.join(", "));
                 line.push_str(&format!("; matched {}", id_list(&stage.matched)));
-                if stage.needs_response {
-                    line.push_str(" (needs response inspection, which the engine does not do yet)");
-                }
                 line
             })
             .collect()
@@ -230,10 +226,10 @@ impl TestResult {
             for line in stage.log.lines() {
                 let _ = writeln!(out, "    log: {line}");
             }
-            if let Some(response) = stage.response.as_ref().filter(|_| stage.needs_response) {
+            if let Some(response) = stage.response.as_ref().filter(|_| stage.reflects) {
                 let _ = writeln!(
                     out,
-                    "    backend response (not inspected): {} with {} headers, {} body bytes",
+                    "    backend response: {} with {} headers, {} body bytes",
                     response.status,
                     response.headers.len(),
                     response.body.len()

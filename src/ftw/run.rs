@@ -1,7 +1,8 @@
 //! Running go-ftw tests against an engine.
 //!
-//! Each stage's request is built ([`request::build`]), inspected
-//! ([`Waf::inspect`]) and checked:
+//! Each stage's request is built ([`request::build`]) and inspected ([`Waf::begin`]);
+//! the emulated backend's answer ([`backend::respond`]) goes through the response and
+//! logging phases; then the stage is checked against what all phases matched:
 //!
 //! * every id of `log.expect_ids` must be among the ids of the verdict's matches, and
 //!   none of `log.no_expect_ids`;
@@ -13,8 +14,8 @@
 //!   patterns work; patterns about other log text (anomaly score totals, body parser
 //!   errors) fail;
 //! * `status`, when the stage expects nothing of the log, is compared with the status
-//!   the client would get: the middleware's ([`Action::status`]) when the engine stops
-//!   the request, else the emulated backend's ([`backend::respond`]: 200, or what a
+//!   the client would get: the middleware's ([`waf_core::Action::status`]) when the
+//!   engine stops the request or its response, else the emulated backend's ([`backend::respond`]: 200, or what a
 //!   `/reflect` request asks for);
 //! * `isolated` means exactly one distinct rule matched.
 //!
@@ -29,7 +30,8 @@ use regex::Regex;
 use serde::Deserialize;
 use std::path::Path;
 use waf_core::request::RequestView;
-use waf_core::{Action, RuleMatch, Waf};
+use waf_core::response::ResponseView;
+use waf_core::{RuleMatch, Verdict, Waf};
 
 /// Which tests run and which failures are known.
 #[derive(Debug, Clone, Default)]
@@ -252,13 +254,11 @@ fn run_test(waf: &Waf, file: &TestFile, test: &Test, overrides: &Overrides) -> T
     }
 }
 
-/// Builds, inspects and checks one stage.
+/// Builds, inspects and checks one stage: the request phases, then the emulated
+/// backend's response through the response phases, then the logging phase.
 pub fn run_stage(waf: &Waf, stage: &Stage) -> StageResult {
-    let request = request::build(&stage.input);
     let expected = stage.output.effective_log();
-    let response_phase = expected.expect_ids.iter().any(|&id| is_response_rule(id))
-        || request.as_ref().is_ok_and(is_reflect);
-    let built = match request {
+    let built = match request::build(&stage.input) {
         Ok(built) => built,
         Err(e) => {
             return StageResult {
@@ -268,43 +268,53 @@ pub fn run_stage(waf: &Waf, stage: &Stage) -> StageResult {
                 status: None,
                 response: None,
                 log: String::new(),
-                needs_response: response_phase,
+                reflects: false,
             };
         }
     };
     let view = RequestView::from_raw(built.raw(), &waf.limits());
-    let verdict = waf.inspect(&view);
+    let mut exchange = waf.begin(view);
+    let mut verdicts = vec![exchange.request_verdict().clone()];
+    let response = backend::respond(&built);
+    let response_view = ResponseView::new(
+        response.status,
+        "HTTP/1.1",
+        response.headers.clone(),
+        response.body.clone(),
+    );
+    verdicts.push(exchange.inspect_response(&response_view));
+    verdicts.push(exchange.finish(Some(&response_view)));
     let mut matched: Vec<u32> = Vec::new();
-    for id in verdict.rule_ids() {
+    for id in verdicts.iter().flat_map(|v| v.rule_ids()) {
         if !matched.contains(&id) {
             matched.push(id);
         }
     }
-    let log: String = verdict.matches.iter().map(log_line).collect();
-    let response = backend::respond(&built);
-    let status = client_status(verdict.action, &response);
+    let log: String = verdicts
+        .iter()
+        .flat_map(|v| &v.matches)
+        .map(log_line)
+        .collect();
+    let status = client_status(&verdicts, &response);
     let problems = check(stage, &expected, &matched, &log, status);
     StageResult {
+        reflects: is_reflect(&built),
         request: Ok(built),
         matched,
         status: Some(status),
         response: Some(response),
         log,
         problems,
-        needs_response: response_phase,
     }
 }
 
 /// What the client gets: the middleware's answer when the engine stops the request, the
 /// backend's otherwise.
-fn client_status(action: Action, response: &BackendResponse) -> u16 {
-    action.status().unwrap_or(response.status)
-}
-
-/// CRS response-phase rules: `RESPONSE-950` to `RESPONSE-959` and the correlation rules
-/// of `RESPONSE-980`.
-fn is_response_rule(id: u32) -> bool {
-    (950_000..960_000).contains(&id) || (980_000..981_000).contains(&id)
+fn client_status(verdicts: &[Verdict], response: &BackendResponse) -> u16 {
+    verdicts
+        .iter()
+        .find_map(|v| v.action.status())
+        .unwrap_or(response.status)
 }
 
 fn check(

@@ -106,8 +106,11 @@ impl Scoring {
     }
 
     /// The rules' signal for an anomaly score.
-    pub fn rules_signal(&self, anomaly_score: u32) -> f64 {
-        (f64::from(anomaly_score) / f64::from(self.inbound_anomaly_threshold)).min(1.0)
+    ///
+    /// `threshold` is the rules' own inbound threshold when they keep one (the CRS's
+    /// `tx.inbound_anomaly_score_threshold`), else [`Scoring::inbound_anomaly_threshold`].
+    pub fn rules_signal(&self, anomaly_score: u32, threshold: u32) -> f64 {
+        (f64::from(anomaly_score) / f64::from(threshold.max(1))).min(1.0)
     }
 
     /// A contribution for `signal` with its configured weight (0 when not configured).
@@ -124,8 +127,14 @@ impl Scoring {
     }
 
     /// Steps 3 to 6 above: the action for a score and anomaly score in blocking mode.
-    pub fn decide(&self, score: f64, anomaly_score: u32, deny_status: u16) -> (Action, Reason) {
-        if self.rules_decisive && anomaly_score >= self.inbound_anomaly_threshold {
+    pub fn decide(
+        &self,
+        score: f64,
+        anomaly_score: u32,
+        anomaly_threshold: u32,
+        deny_status: u16,
+    ) -> (Action, Reason) {
+        if self.rules_decisive && anomaly_score >= anomaly_threshold {
             (
                 Action::Deny {
                     status: deny_status,
@@ -166,7 +175,9 @@ mod tests {
         ];
         for (score, anomaly, expected) in cases {
             assert_eq!(
-                s.decide(score, anomaly, 403).0.name(),
+                s.decide(score, anomaly, s.inbound_anomaly_threshold, 403)
+                    .0
+                    .name(),
                 expected,
                 "{score} {anomaly}"
             );
@@ -175,15 +186,15 @@ mod tests {
             rules_decisive: false,
             ..Scoring::default()
         };
-        assert_eq!(not_decisive.decide(0.6, 50, 403).0, Action::Allow);
+        assert_eq!(not_decisive.decide(0.6, 50, 5, 403).0, Action::Allow);
     }
 
     #[test]
     fn signals_and_weights() {
         let s = Scoring::default();
-        assert_eq!(s.rules_signal(0), 0.0);
-        assert_eq!(s.rules_signal(3), 0.6);
-        assert_eq!(s.rules_signal(40), 1.0);
+        assert_eq!(s.rules_signal(0, 5), 0.0);
+        assert_eq!(s.rules_signal(3, 5), 0.6);
+        assert_eq!(s.rules_signal(40, 5), 1.0);
         let c = s.contribution("ml_anomaly", 2.0);
         assert_eq!((c.value, c.weight, c.points()), (1.0, 0.4, 0.4));
         assert_eq!(s.contribution("unknown", 1.0).points(), 0.0);

@@ -60,8 +60,10 @@ pub struct RuleMatch {
     pub rule_id: u32,
     /// The rule set it belongs to (`builtin`, `CRS`, a plugin's name, …).
     pub source: Arc<str>,
-    /// The rule's message.
+    /// The rule's message, macros expanded.
     pub message: Arc<str>,
+    /// The rule's `logdata`, macros expanded, if it has one.
+    pub data: Option<String>,
     /// The rule's severity.
     pub severity: Severity,
     /// The rule's tags.
@@ -87,6 +89,8 @@ impl RuleMatch {
     pub(crate) fn new(
         source: &str,
         rule: &Rule,
+        message: Arc<str>,
+        data: Option<String>,
         variable: String,
         value: &[u8],
         evidence: Option<Evidence>,
@@ -94,7 +98,8 @@ impl RuleMatch {
         Self {
             rule_id: rule.id,
             source: Arc::from(source),
-            message: rule.message.clone(),
+            message,
+            data,
             severity: rule.severity,
             tags: rule.tags.clone(),
             variable,
@@ -111,6 +116,7 @@ impl RuleMatch {
             rule_id: 0,
             source: Arc::from("blocklist"),
             message: Arc::from(format!("Client is banned: {reason}")),
+            data: None,
             severity: Severity::Critical,
             tags: Arc::from(Vec::new()),
             variable: "REMOTE_ADDR".into(),

@@ -5,7 +5,8 @@ use crate::blocklist::Blocklist;
 use crate::config::{Config, Mode};
 use crate::decision::{Decision, DecisionStream};
 use crate::request::{Limits, RequestView};
-use crate::rule::RuleSet;
+use crate::response::ResponseView;
+use crate::rule::{RuleSet, Transaction};
 use crate::scoring::RULES_SIGNAL;
 use crate::verdict::{Action, Reason, RuleMatch, Verdict};
 use arc_swap::ArcSwap;
@@ -13,6 +14,7 @@ use ipnet::IpNet;
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
+use waf_rules::seclang::EngineMode;
 
 /// A source of evidence other than the rules: an ML model, threat intelligence, a
 /// plugin. Its signal is weighted by the `scoring.weights` entry of the same name.
@@ -120,13 +122,73 @@ impl Waf {
         self.shared.current.load().config.clone()
     }
 
-    /// Inspects one request.
+    /// Inspects one request (the request phases; see [`Waf::begin`] to inspect its
+    /// response too).
     pub fn inspect(&self, request: &RequestView) -> Verdict {
-        self.inspect_at(request, Instant::now())
+        let generation = self.shared.current.load_full();
+        let mut transaction = Transaction::new(&generation.config.limits);
+        self.inspect_request(&generation, request, &mut transaction, Instant::now())
     }
 
-    fn inspect_at(&self, request: &RequestView, now: Instant) -> Verdict {
-        let generation = self.shared.current.load();
+    /// Inspects a request and keeps what its rules found, so that its response can be
+    /// inspected too ([`Exchange::inspect_response`]).
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use waf_core::request::{Limits, RawRequest, RequestView};
+    /// use waf_core::response::ResponseView;
+    /// use waf_core::rule::RuleSet;
+    /// use waf_core::{Action, Waf};
+    ///
+    /// let rules = RuleSet::from_seclang(
+    ///     "mine",
+    ///     &waf_rules::seclang::parse(
+    ///         "mine.conf",
+    ///         r#"SecResponseBodyAccess On
+    /// SecRule RESPONSE_BODY "@contains ORA-00933" "id:7,phase:4,deny,msg:'SQL error leak'""#,
+    ///     )?,
+    /// )?;
+    /// let waf = Waf::builder().rules(rules).build()?;
+    /// let request = RequestView::from_raw(
+    ///     RawRequest {
+    ///         method: "GET",
+    ///         uri: "/items?id=1",
+    ///         protocol: "HTTP/1.1",
+    ///         headers: vec![],
+    ///         body: Default::default(),
+    ///         client: Ipv4Addr::LOCALHOST.into(),
+    ///     },
+    ///     &Limits::default(),
+    /// );
+    /// let mut exchange = waf.begin(request);
+    /// assert_eq!(exchange.request_verdict().action, Action::Allow);
+    /// let response = ResponseView::new(500, "HTTP/1.1", vec![("content-type", "text/html")], "ORA-00933: SQL command not properly ended");
+    /// let verdict = exchange.inspect_response(&response);
+    /// assert_eq!(verdict.action, Action::Deny { status: 403 });
+    /// assert_eq!(verdict.rule_ids(), [7]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn begin(&self, request: RequestView) -> Exchange {
+        let generation = self.shared.current.load_full();
+        let mut transaction = Transaction::new(&generation.config.limits);
+        let verdict = self.inspect_request(&generation, &request, &mut transaction, Instant::now());
+        let seen = transaction.outcome().matches.len();
+        Exchange {
+            generation,
+            request,
+            transaction,
+            verdict,
+            seen,
+        }
+    }
+
+    fn inspect_request(
+        &self,
+        generation: &Generation,
+        request: &RequestView,
+        transaction: &mut Transaction,
+        now: Instant,
+    ) -> Verdict {
         let config = &generation.config;
         let scoring = &config.scoring;
         if let Some(reason) = self.shared.blocklist.lookup(request.client, now) {
@@ -142,9 +204,15 @@ impl Waf {
             };
             return enforce(config.mode, verdict);
         }
-        let outcome = generation.rules.evaluate(request);
-        let mut contributions =
-            vec![scoring.contribution(RULES_SIGNAL, scoring.rules_signal(outcome.anomaly_score))];
+        transaction.run_request(&generation.rules, request);
+        let outcome = transaction.outcome();
+        let threshold = outcome
+            .anomaly_threshold
+            .unwrap_or(scoring.inbound_anomaly_threshold);
+        let mut contributions = vec![scoring.contribution(
+            RULES_SIGNAL,
+            scoring.rules_signal(outcome.anomaly_score, threshold),
+        )];
         let mut matches = outcome.matches;
         for source in &self.shared.sources {
             let assessment = source.assess(request);
@@ -154,10 +222,10 @@ impl Waf {
         let score = contributions.iter().map(|c| c.points()).sum();
         let (action, reason) = match outcome.deny_status {
             Some(status) => (Action::Deny { status }, Reason::DenyRule),
-            None => scoring.decide(score, outcome.anomaly_score, config.deny_status),
+            None => scoring.decide(score, outcome.anomaly_score, threshold, config.deny_status),
         };
         enforce(
-            config.mode,
+            mode(config.mode, &generation.rules, outcome.engine),
             Verdict {
                 action,
                 reason,
@@ -243,6 +311,113 @@ impl Waf {
 }
 
 /// In detection-only mode, anything but a quiet allow becomes `Log`.
+/// The mode in force: the configuration's, unless the rules run in detection only
+/// (`SecRuleEngine DetectionOnly` or `ctl:ruleEngine=DetectionOnly`).
+fn mode(configured: Mode, rules: &RuleSet, ctl: Option<EngineMode>) -> Mode {
+    match ctl.unwrap_or(rules.settings().engine) {
+        EngineMode::On => configured,
+        EngineMode::DetectionOnly | EngineMode::Off => Mode::Detect,
+    }
+}
+
+/// A request inspected by [`Waf::begin`], waiting for its response.
+#[derive(Debug)]
+pub struct Exchange {
+    generation: Arc<Generation>,
+    request: RequestView,
+    transaction: Transaction,
+    verdict: Verdict,
+    /// Matches reported so far.
+    seen: usize,
+}
+
+impl Exchange {
+    /// The request's verdict.
+    pub fn request_verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// The request inspected.
+    pub fn request(&self) -> &RequestView {
+        &self.request
+    }
+
+    /// Whether the rules read response bodies of this `Content-Type`
+    /// (`SecResponseBodyAccess` and `SecResponseBodyMimeType`): the caller need only
+    /// buffer those.
+    pub fn inspects_response_body(&self, content_type: &[u8]) -> bool {
+        self.generation
+            .rules
+            .settings()
+            .inspects_response_type(content_type)
+    }
+
+    /// The largest response body the rules inspect (`SecResponseBodyLimit`), if they
+    /// set one.
+    pub fn response_body_limit(&self) -> Option<u64> {
+        self.generation.rules.settings().response_body_limit
+    }
+
+    /// Runs the response phases (3 and 4) on `response`. The verdict holds the
+    /// matches of those phases; it denies when a response rule denies (the caller
+    /// then replaces the response) or, with the CRS, when the outbound anomaly score
+    /// reaches its threshold.
+    pub fn inspect_response(&mut self, response: &ResponseView) -> Verdict {
+        let generation = &self.generation;
+        let config = &generation.config;
+        if self.verdict.action.status().is_some() {
+            // The request was stopped; there is no response of the inner service.
+            return self.verdict.clone();
+        }
+        self.transaction
+            .run_response(&generation.rules, &self.request, response);
+        let outcome = self.transaction.outcome();
+        let matches: Vec<RuleMatch> =
+            outcome.matches[self.seen.min(outcome.matches.len())..].to_vec();
+        self.seen = outcome.matches.len();
+        let outbound = outcome.outbound_anomaly_score.unwrap_or(0);
+        let (action, reason) = match outcome.deny_status {
+            Some(status) => (Action::Deny { status }, Reason::DenyRule),
+            None => (Action::Allow, Reason::BelowThreshold),
+        };
+        enforce(
+            mode(config.mode, &generation.rules, outcome.engine),
+            Verdict {
+                action,
+                reason,
+                score: 0.0,
+                anomaly_score: outbound,
+                contributions: Vec::new(),
+                matches,
+            },
+        )
+    }
+}
+
+impl Exchange {
+    /// Runs the logging phase (5) once the response (if any) is on its way; the verdict
+    /// holds that phase's matches and never stops anything.
+    pub fn finish(mut self, response: Option<&ResponseView>) -> Verdict {
+        self.transaction
+            .run_logging(&self.generation.rules, &self.request, response);
+        let outcome = self.transaction.outcome();
+        let matches = outcome.matches[self.seen.min(outcome.matches.len())..].to_vec();
+        let action = if matches.is_empty() {
+            Action::Allow
+        } else {
+            Action::Log
+        };
+        Verdict {
+            action,
+            reason: Reason::BelowThreshold,
+            score: 0.0,
+            anomaly_score: outcome.anomaly_score,
+            contributions: Vec::new(),
+            matches,
+        }
+    }
+}
+
 fn enforce(mode: Mode, mut verdict: Verdict) -> Verdict {
     if mode == Mode::Detect && (verdict.action != Action::Allow || !verdict.matches.is_empty()) {
         verdict.action = Action::Log;

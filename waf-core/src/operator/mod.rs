@@ -125,6 +125,12 @@ const EXPANDS_MACROS: &[&str] = &[
     "within",
 ];
 
+/// Whether ModSecurity would expand macros in this argument of operator `name`: then it
+/// can only be compiled per transaction, after expansion.
+pub fn expands_macros(name: &str, argument: &str) -> bool {
+    EXPANDS_MACROS.contains(&name.to_ascii_lowercase().as_str()) && has_macro(argument)
+}
+
 impl Operator {
     /// Compiles operator `name` (without `@`, any case) with `argument`; the error says
     /// what is wrong.
@@ -209,6 +215,32 @@ impl Operator {
                 (None, None) => return Err(format!("unsupported operator @{name}")),
             },
         })
+    }
+
+    /// [`Operator::find`], also giving the capture groups when `groups` is given:
+    /// group 0 is the matched part, then the pattern's own groups for `@rx` (at most
+    /// nine, as ModSecurity's `capture` keeps `TX:0`–`TX:9`).
+    pub fn find_captures<'v>(
+        &self,
+        value: &'v [u8],
+        groups: Option<&mut Vec<&'v [u8]>>,
+    ) -> Option<Found<'v>> {
+        let Some(groups) = groups else {
+            return self.find(value);
+        };
+        groups.clear();
+        if let Self::Rx(rx) | Self::RxGlobal(rx) = self {
+            let mut locations = rx.locations();
+            let span = rx.read_at(&mut locations, value, 0)?;
+            groups.push(&value[span.clone()]);
+            groups.extend(rx.groups(&locations).take(9).map(|g| &value[g]));
+            return Some(Found::part(&value[span]));
+        }
+        let found = self.find(value)?;
+        if let Cow::Borrowed(part) = found.part {
+            groups.push(part);
+        }
+        Some(found)
     }
 
     /// Tests `value`; on a match, says what matched.

@@ -173,6 +173,9 @@ pub struct RequestView {
     pub files: Vec<FileUpload>,
     /// XML text nodes (`/a/b`) and attributes (`/a/b/@c`).
     pub xml: Vec<Field>,
+    /// Each header line of each multipart part (`Content-Type: text/plain`), named by
+    /// the part's field name: `MULTIPART_PART_HEADERS`.
+    pub part_headers: Vec<Field>,
     /// The body bytes that were inspected.
     pub body: Bytes,
     /// Which parser read the body, if any.
@@ -243,6 +246,7 @@ impl RequestView {
             args_post: Vec::new(),
             files: Vec::new(),
             xml: Vec::new(),
+            part_headers: Vec::new(),
             body: raw.body,
             body_processor: None,
             facts: Facts::default(),
@@ -259,9 +263,43 @@ impl RequestView {
             cookies::parse(value, &mut cookies);
         }
         view.cookies = cookies;
-        view.parse_body(limits, &mut budget);
+        let processor = view
+            .header("content-type")
+            .and_then(BodyProcessor::for_content_type);
+        if let Some(processor) = processor {
+            view.parse_body(processor, limits, &mut budget);
+        }
         view.facts.args_dropped = budget.dropped;
         view
+    }
+
+    /// This request with its body read again by `processor`, whatever the
+    /// `Content-Type` says (ModSecurity's `ctl:requestBodyProcessor`).
+    pub fn reread_body(&self, processor: BodyProcessor, limits: &Limits) -> Self {
+        let mut view = self.without_body();
+        view.body = self.body.clone();
+        let mut budget = ArgBudget::new(limits.max_args.saturating_sub(view.args_get.len()));
+        view.parse_body(processor, limits, &mut budget);
+        view.facts.args_dropped += budget.dropped;
+        view
+    }
+
+    /// This request as if it had no body (`ctl:requestBodyAccess=Off`).
+    pub fn without_body(&self) -> Self {
+        Self {
+            args_post: Vec::new(),
+            files: Vec::new(),
+            xml: Vec::new(),
+            part_headers: Vec::new(),
+            body: Bytes::new(),
+            body_processor: None,
+            facts: Facts {
+                body_error: None,
+                multipart: MultipartFlags::default(),
+                ..self.facts.clone()
+            },
+            ..self.clone()
+        }
     }
 
     /// The values of every header called `name` (ASCII case-insensitive), in order.
@@ -283,16 +321,11 @@ impl RequestView {
         self.args_get.iter().chain(&self.args_post)
     }
 
-    fn parse_body(&mut self, limits: &Limits, budget: &mut ArgBudget) {
+    fn parse_body(&mut self, processor: BodyProcessor, limits: &Limits, budget: &mut ArgBudget) {
         if self.body.is_empty() {
             return;
         }
-        let Some(content_type) = self.header("content-type").map(<[u8]>::to_vec) else {
-            return;
-        };
-        let Some(processor) = BodyProcessor::for_content_type(&content_type) else {
-            return;
-        };
+        let content_type = self.header("content-type").unwrap_or_default().to_vec();
         self.body_processor = Some(processor);
         let body = self.body.clone();
         let parsed = if body.len() > limits.max_body_parse_bytes {
@@ -312,6 +345,7 @@ impl RequestView {
             args: &mut self.args_post,
             files: &mut self.files,
             xml: &mut self.xml,
+            part_headers: &mut self.part_headers,
             multipart: &mut self.facts.multipart,
             budget,
         };
@@ -371,6 +405,8 @@ pub(crate) struct ParsedBody<'a> {
     pub files: &'a mut Vec<FileUpload>,
     /// XML text nodes and attributes.
     pub xml: &'a mut Vec<Field>,
+    /// Multipart part header lines.
+    pub part_headers: &'a mut Vec<Field>,
     /// Multipart anomalies.
     pub multipart: &'a mut MultipartFlags,
     /// The argument budget shared with the query.

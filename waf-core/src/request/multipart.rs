@@ -106,6 +106,8 @@ enum State {
 struct PartHeaders {
     disposition: Option<Vec<u8>>,
     content_type: Option<Vec<u8>>,
+    /// Every header line as sent (folded lines joined), for `MULTIPART_PART_HEADERS`.
+    lines: Vec<Vec<u8>>,
     /// The header a folded line continues, if one can be continued.
     last: Option<Header>,
 }
@@ -272,6 +274,10 @@ impl Parser<'_> {
     ) {
         if line.first().is_some_and(|&b| b == b' ' || b == b'\t') {
             flags.header_folding = true;
+            if let Some(last) = headers.lines.last_mut() {
+                last.push(b' ');
+                last.extend_from_slice(line.trim_ascii());
+            }
             let value = match headers.last {
                 Some(Header::Disposition) => headers.disposition.as_mut(),
                 Some(Header::ContentType) => headers.content_type.as_mut(),
@@ -287,6 +293,7 @@ impl Parser<'_> {
             }
             return;
         }
+        headers.lines.push(line.to_vec());
         let Some(colon) = line.iter().position(|&b| b == b':') else {
             flags.invalid_header_folding = true;
             headers.last = None;
@@ -335,6 +342,11 @@ impl Parser<'_> {
             out.multipart.invalid_part = true;
             return;
         };
+        for line in headers.lines {
+            if out.part_headers.len() < self.limits.max_args {
+                out.part_headers.push(Field::new(name.clone(), line));
+            }
+        }
         match filename {
             Some(filename) if out.files.len() < self.limits.max_files => {
                 out.files.push(FileUpload {

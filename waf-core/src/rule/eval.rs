@@ -1,94 +1,534 @@
-//! Running a rule set against one request.
+//! Running the rules of one phase within a [`Transaction`].
 
-use super::{Disruptive, Rule, RuleSet};
+use super::action::{Ctl, Effect, SetOp};
+use super::macros::{MacroText, Reference};
+use super::target::{Collection, Selector, Target, Value};
+use super::transaction::{Context, RuleSelection, State, TargetRemoval};
+use super::{Disruptive, Phase, Rule, RuleOperator, RuleSet, Step, Transaction};
+use crate::operator::Operator;
 use crate::request::RequestView;
+use crate::response::ResponseView;
 use crate::transform;
 use crate::verdict::{Evidence, RuleMatch};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+use waf_rules::seclang::EngineMode;
 
-/// What a rule set found in one request.
+/// What a rule set found in one transaction so far.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// Every rule that matched, in evaluation order.
+    /// Every logged rule that matched, in evaluation order (`nolog` rules are left out).
     pub matches: Vec<RuleMatch>,
-    /// The inbound anomaly score: the sum of the severity points of matched `block`
+    /// The inbound anomaly score: `TX:blocking_inbound_anomaly_score` when the rules
+    /// keep one (the OWASP CRS does), else the severity points of matched `block`
     /// rules.
     pub anomaly_score: u32,
-    /// The status of the first matched `deny` rule; evaluation stops there.
+    /// `TX:inbound_anomaly_score_threshold`, when the rules set one.
+    pub anomaly_threshold: Option<u32>,
+    /// `TX:blocking_outbound_anomaly_score`, when the rules keep one.
+    pub outbound_anomaly_score: Option<u32>,
+    /// `TX:outbound_anomaly_score_threshold`, when the rules set one.
+    pub outbound_anomaly_threshold: Option<u32>,
+    /// The status of the disruptive rule that stopped the transaction.
     pub deny_status: Option<u16>,
+    /// The phase in which it did.
+    pub deny_phase: Option<Phase>,
+    /// With the engine in `DetectionOnly`: the status the first disruptive rule would
+    /// have answered with.
+    pub would_deny: Option<u16>,
+    /// The engine mode a rule set with `ctl:ruleEngine`, if one did.
+    pub engine: Option<EngineMode>,
 }
 
-pub(super) fn evaluate(rules: &RuleSet, request: &RequestView) -> Outcome {
-    let mut outcome = Outcome::default();
-    for rule in rules.rules() {
-        let Some(hit) = first_hit(rule, request) else {
-            continue;
-        };
-        if !chain_matches(rule, request) {
-            continue;
-        }
-        outcome.matches.push(RuleMatch::new(
-            rules.source(),
-            rule,
-            hit.variable,
-            &hit.part,
-            hit.evidence,
-        ));
-        match rule.disruptive {
-            Disruptive::Block => outcome.anomaly_score += rule.severity.anomaly_points(),
-            Disruptive::Deny { status } => {
-                outcome.deny_status = Some(status);
-                break;
-            }
-            Disruptive::Pass => {}
-        }
-    }
-    outcome
-}
-
-/// The first value on which `rule`'s own test succeeds.
+/// The first value a rule matched.
 struct Hit {
     variable: String,
     part: Vec<u8>,
     evidence: Option<Evidence>,
 }
 
-fn first_hit(rule: &Rule, request: &RequestView) -> Option<Hit> {
-    let mut hit = None;
-    for target in &rule.targets {
-        target.for_each(request, |value| {
-            if hit.is_some() {
+pub(super) fn run_phase(
+    transaction: &mut Transaction,
+    rules: &RuleSet,
+    phase: Phase,
+    request: &RequestView,
+    response: Option<&ResponseView>,
+) {
+    let steps = rules.steps(phase);
+    let body_available = phase >= Phase::RequestBody;
+    let mut at = 0;
+    while at < steps.len() {
+        let Step::Rule {
+            rule: index,
+            skip_to,
+        } = steps[at]
+        else {
+            at += 1;
+            continue;
+        };
+        let rule = &rules.rules()[index];
+        if is_removed(&transaction.state, rule) {
+            at += 1;
+            continue;
+        }
+        transaction.state.matched.clear();
+        let Some(hit) = match_chain(transaction, rules, rule, request, response, body_available)
+        else {
+            at += 1;
+            continue;
+        };
+        let mut link = Some(rule);
+        while let Some(r) = link {
+            for effect in &r.effects {
+                apply(transaction, rule, effect, request, response, body_available);
+            }
+            link = r.chain.as_deref();
+        }
+        record(
+            transaction,
+            rules,
+            rule,
+            hit,
+            request,
+            response,
+            body_available,
+        );
+        let engine = transaction.state.engine.unwrap_or(rules.settings().engine);
+        match rule.disruptive {
+            Disruptive::Pass => {}
+            Disruptive::Allow(scope) if engine == EngineMode::On => {
+                transaction.state.allow = Some(scope);
                 return;
             }
-            let transformed = transform::apply_all(&rule.transforms, &value.bytes);
-            hit = match (rule.operator.find(&transformed), rule.negated) {
-                (Some(found), false) => Some(Hit {
-                    variable: value.name(),
-                    part: found.part.into_owned(),
-                    evidence: found.evidence,
-                }),
-                (None, true) => Some(Hit {
-                    variable: value.name(),
-                    part: transformed.into_owned(),
-                    evidence: None,
-                }),
-                _ => None,
-            };
-        });
-        if hit.is_some() {
-            break;
+            Disruptive::Allow(_) => {}
+            other => {
+                let status = other.status().unwrap_or(403);
+                if engine == EngineMode::On {
+                    transaction.outcome.deny_status = Some(status);
+                    transaction.outcome.deny_phase = Some(phase);
+                    return;
+                }
+                transaction.outcome.would_deny.get_or_insert(status);
+            }
         }
+        at = if rule.skip_after.is_some() {
+            skip_to
+        } else {
+            at + 1 + rule.skip as usize
+        };
     }
-    hit
 }
 
-/// Whether every link chained after `rule` matches too.
-fn chain_matches(rule: &Rule, request: &RequestView) -> bool {
-    let mut link = rule.chain.as_deref();
+/// Whether a `ctl:ruleRemoveById/ByTag` of this transaction took `rule` out.
+fn is_removed(state: &State, rule: &Rule) -> bool {
+    state
+        .removed_ids
+        .iter()
+        .any(|range| range.contains(rule.id))
+        || state
+            .removed_tags
+            .iter()
+            .any(|pattern| rule.tags.iter().any(|tag| pattern.selects(tag)))
+}
+
+/// Runs `head` and every link of its chain; the head's first hit when all match.
+fn match_chain(
+    transaction: &mut Transaction,
+    rules: &RuleSet,
+    head: &Rule,
+    request: &RequestView,
+    response: Option<&ResponseView>,
+    body_available: bool,
+) -> Option<Hit> {
+    let first = match_rule(
+        transaction,
+        rules,
+        head,
+        head,
+        request,
+        response,
+        body_available,
+    )?;
+    let mut link = head.chain.as_deref();
     while let Some(rule) = link {
-        if first_hit(rule, request).is_none() {
-            return false;
-        }
+        match_rule(
+            transaction,
+            rules,
+            head,
+            rule,
+            request,
+            response,
+            body_available,
+        )?;
         link = rule.chain.as_deref();
     }
-    true
+    Some(first)
+}
+
+/// Runs one rule of a chain: every value of every target, through the transformations
+/// and the operator. The matches become `MATCHED_VARS` (for the next link and the
+/// macros of the actions); `capture` fills `TX:0`–`TX:9`.
+fn match_rule(
+    transaction: &mut Transaction,
+    rules: &RuleSet,
+    head: &Rule,
+    rule: &Rule,
+    request: &RequestView,
+    response: Option<&ResponseView>,
+    body_available: bool,
+) -> Option<Hit> {
+    let Transaction { state, cache, .. } = transaction;
+    let context = Context {
+        request,
+        response,
+        state,
+        body_available,
+    };
+    let expanded;
+    let operator = match &rule.operator {
+        RuleOperator::Compiled(operator) => operator,
+        RuleOperator::Expanded { name, argument } => {
+            let argument = expand(argument, &context, head);
+            expanded = Operator::compile(name, &String::from_utf8_lossy(&argument)).ok()?;
+            &expanded
+        }
+    };
+    if rule.targets.is_empty() {
+        // SecAction: matches once, unconditionally.
+        return Some(Hit {
+            variable: String::new(),
+            part: Vec::new(),
+            evidence: None,
+        });
+    }
+    let removed: Vec<&(Collection, Option<Selector>)> = state
+        .removed_targets
+        .iter()
+        .filter(|removal| selects(removal, head))
+        .map(|removal| &removal.target)
+        .collect();
+    let mut matched: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut first: Option<Hit> = None;
+    let mut captures: Option<Vec<Vec<u8>>> = None;
+    for target in &rule.targets {
+        target.for_each(&context, &removed, |value| {
+            let found = if rule.multi_match {
+                test_each_step(rule, operator, &value)
+            } else {
+                let transformed = transformed(cache, rules, rule, &value);
+                test(rule, operator, &transformed)
+            };
+            let Some(found) = found else { return };
+            let name = value.name();
+            if rule.capture {
+                captures = Some(found.groups);
+            }
+            if first.is_none() {
+                first = Some(Hit {
+                    variable: name.clone(),
+                    part: found.part,
+                    evidence: found.evidence,
+                });
+            }
+            matched.push((name, found.transformed));
+        });
+    }
+    let hit = first?;
+    if let Some(groups) = captures {
+        for index in 0..10 {
+            let key = index.to_string();
+            match groups.get(index) {
+                Some(group) => {
+                    state.tx.insert(key, group.clone());
+                }
+                None => {
+                    state.tx.remove(&key);
+                }
+            }
+        }
+    }
+    state.matched = matched;
+    Some(hit)
+}
+
+/// What a matching value gave.
+struct Matched {
+    /// The part the operator found (the whole value for a negated operator).
+    part: Vec<u8>,
+    /// The value after the transformations: `MATCHED_VAR`.
+    transformed: Vec<u8>,
+    /// Capture groups, group 0 first.
+    groups: Vec<Vec<u8>>,
+    evidence: Option<Evidence>,
+}
+
+fn test(rule: &Rule, operator: &Operator, value: &[u8]) -> Option<Matched> {
+    let mut groups = Vec::new();
+    let found = operator.find_captures(value, rule.capture.then_some(&mut groups));
+    match (found, rule.negated) {
+        (Some(found), false) => Some(Matched {
+            part: found.part.into_owned(),
+            transformed: value.to_vec(),
+            groups: groups.into_iter().map(<[u8]>::to_vec).collect(),
+            evidence: found.evidence,
+        }),
+        (None, true) => Some(Matched {
+            part: value.to_vec(),
+            transformed: value.to_vec(),
+            groups: Vec::new(),
+            evidence: None,
+        }),
+        _ => None,
+    }
+}
+
+/// `multiMatch`: the operator runs on the value as it is and after each
+/// transformation that changed it.
+fn test_each_step(rule: &Rule, operator: &Operator, value: &Value<'_>) -> Option<Matched> {
+    let mut current: Cow<'_, [u8]> = Cow::Borrowed(&value.bytes);
+    if let Some(found) = test(rule, operator, &current) {
+        return Some(found);
+    }
+    for step in &rule.transforms {
+        let next = step.apply(&current);
+        if let Cow::Owned(next) = next {
+            if let Some(found) = test(rule, operator, &next) {
+                return Some(found);
+            }
+            current = Cow::Owned(next);
+        }
+    }
+    None
+}
+
+/// The value after the rule's transformations, from the transaction's cache when the
+/// same bytes went through the same chain before.
+fn transformed<'c>(
+    cache: &'c mut HashMap<(usize, usize, usize), Option<Vec<u8>>>,
+    rules: &RuleSet,
+    rule: &Rule,
+    value: &'c Value<'_>,
+) -> Cow<'c, [u8]> {
+    if rule.transforms.is_empty() {
+        return Cow::Borrowed(&value.bytes);
+    }
+    let compute =
+        || match transform::apply_all(rules.transform_chain(rule.transform_chain), &value.bytes) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(changed) => Some(changed),
+        };
+    if !value.stable {
+        // Bytes computed for this lookup have no lasting address to key on.
+        return compute().map_or(Cow::Borrowed(&value.bytes[..]), Cow::Owned);
+    }
+    let key = (
+        value.bytes.as_ptr() as usize,
+        value.bytes.len(),
+        rule.transform_chain,
+    );
+    Cow::Borrowed(
+        cache
+            .entry(key)
+            .or_insert_with(compute)
+            .as_deref()
+            .unwrap_or(&value.bytes),
+    )
+}
+
+fn selects(removal: &TargetRemoval, rule: &Rule) -> bool {
+    match &removal.rules {
+        RuleSelection::Ids(ids) => ids.iter().any(|range| range.contains(rule.id)),
+        RuleSelection::Tag(pattern) => rule.tags.iter().any(|tag| pattern.selects(tag)),
+    }
+}
+
+/// Records a match of `rule`: in the outcome when it logs, in the anomaly points when
+/// it is a `block` rule.
+fn record(
+    transaction: &mut Transaction,
+    rules: &RuleSet,
+    rule: &Rule,
+    hit: Hit,
+    request: &RequestView,
+    response: Option<&ResponseView>,
+    body_available: bool,
+) {
+    if rule.block {
+        transaction.outcome.anomaly_score += rule.severity.anomaly_points();
+    }
+    if !rule.log {
+        return;
+    }
+    let context = Context {
+        request,
+        response,
+        state: &transaction.state,
+        body_available,
+    };
+    let message = String::from_utf8_lossy(&expand(&rule.message, &context, rule)).into_owned();
+    let data = rule
+        .logdata
+        .as_ref()
+        .map(|logdata| String::from_utf8_lossy(&expand(logdata, &context, rule)).into_owned());
+    let severity = rule.severity as u8;
+    transaction.state.highest_severity = transaction.state.highest_severity.min(severity);
+    transaction.outcome.matches.push(RuleMatch::new(
+        rules.source(),
+        rule,
+        Arc::from(message),
+        data,
+        hit.variable,
+        &hit.part,
+        hit.evidence,
+    ));
+}
+
+/// Runs one non-disruptive action of a matched rule.
+fn apply(
+    transaction: &mut Transaction,
+    head: &Rule,
+    effect: &Effect,
+    request: &RequestView,
+    response: Option<&ResponseView>,
+    body_available: bool,
+) {
+    let context = Context {
+        request,
+        response,
+        state: &transaction.state,
+        body_available,
+    };
+    let text =
+        |text: &MacroText| String::from_utf8_lossy(&expand(text, &context, head)).into_owned();
+    let ctl = match effect {
+        Effect::SetVar {
+            collection,
+            name,
+            op,
+            value,
+        } => {
+            let name = text(name).to_ascii_lowercase();
+            let operand = expand(value, &context, head).into_owned();
+            let vars = match collection.as_str() {
+                "tx" => &mut transaction.state.tx,
+                other => {
+                    let Some(store) = store_name(other) else {
+                        return;
+                    };
+                    transaction.state.stores.entry(store).or_default()
+                }
+            };
+            match op {
+                SetOp::Assign => {
+                    vars.insert(name, operand);
+                }
+                SetOp::Delete => {
+                    vars.remove(&name);
+                }
+                SetOp::Add | SetOp::Subtract => {
+                    let current = vars.get(&name).map_or(0, |v| number(v));
+                    let delta = number(&operand);
+                    let next = if *op == SetOp::Add {
+                        current.saturating_add(delta)
+                    } else {
+                        current.saturating_sub(delta)
+                    };
+                    vars.insert(name, next.to_string().into_bytes());
+                }
+            }
+            return;
+        }
+        Effect::InitCol { collection, .. } => {
+            if let Some(store) = store_name(collection) {
+                transaction.state.stores.entry(store).or_default();
+            }
+            return;
+        }
+        Effect::SetEnv { name, value } => {
+            let (name, value) = (text(name), expand(value, &context, head).into_owned());
+            transaction
+                .state
+                .env
+                .insert(name.to_ascii_lowercase(), value);
+            return;
+        }
+        Effect::Ctl(ctl) => ctl,
+    };
+    let state = &mut transaction.state;
+    match ctl {
+        Ctl::RuleEngine(mode) => state.engine = Some(*mode),
+        Ctl::RemoveById(ids) => state.removed_ids.extend(ids.iter().copied()),
+        Ctl::RemoveByTag(pattern) => state.removed_tags.push(pattern.clone()),
+        Ctl::RemoveTargetById(ids, targets) => {
+            for target in targets {
+                state.removed_targets.push(TargetRemoval {
+                    rules: RuleSelection::Ids(ids.clone()),
+                    target: target.clone(),
+                });
+            }
+        }
+        Ctl::RemoveTargetByTag(pattern, targets) => {
+            for target in targets {
+                state.removed_targets.push(TargetRemoval {
+                    rules: RuleSelection::Tag(pattern.clone()),
+                    target: target.clone(),
+                });
+            }
+        }
+        Ctl::RequestBodyProcessor(processor) => state.body_processor = Some(*processor),
+        Ctl::RequestBodyAccess(on) => state.request_body_access = *on,
+        Ctl::ForceRequestBodyVariable(_) | Ctl::AuditLog => {}
+    }
+}
+
+/// The collections `initcol` and `setvar` may write besides `TX`.
+fn store_name(name: &str) -> Option<&'static str> {
+    match Collection::from_name(&name.to_ascii_uppercase())? {
+        Collection::Stored(store) => Some(store),
+        _ => None,
+    }
+}
+
+/// A variable's value as a number, as ModSecurity reads it: leading digits (with a
+/// sign), else 0.
+fn number(bytes: &[u8]) -> i64 {
+    let text = String::from_utf8_lossy(bytes);
+    let text = text.trim();
+    let end = text
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || (i == 0 && (c == '-' || c == '+'))))
+        .map_or(text.len(), |(i, _)| i);
+    text[..end].parse().unwrap_or(0)
+}
+
+/// Expands the macros of `text` in `context`; `%{RULE.…}` reads `rule`.
+fn expand<'t>(text: &'t MacroText, context: &Context<'_>, rule: &Rule) -> Cow<'t, [u8]> {
+    text.expand(&mut |reference| resolve(reference, context, rule))
+}
+
+fn resolve(reference: &Reference, context: &Context<'_>, rule: &Rule) -> Option<Vec<u8>> {
+    if reference.collection == "RULE" {
+        return match reference.member.as_deref()? {
+            "id" => Some(rule.id.to_string().into_bytes()),
+            "msg" => rule.message.constant().map(<[u8]>::to_vec),
+            "severity" => Some((rule.severity as u8).to_string().into_bytes()),
+            "phase" => Some((rule.phase as u8).to_string().into_bytes()),
+            _ => None,
+        };
+    }
+    let target = Target {
+        collection: Collection::from_name(&reference.collection)?,
+        selector: reference
+            .member
+            .as_ref()
+            .map(|member| Selector::Name(member.as_bytes().to_vec())),
+        exclusions: Vec::new(),
+        count: false,
+    };
+    let mut value = None;
+    target.for_each(context, &[], |v| {
+        value.get_or_insert_with(|| v.bytes.into_owned());
+    });
+    value
 }

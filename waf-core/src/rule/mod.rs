@@ -1,4 +1,5 @@
-//! The evaluation IR: compiled rules, ready to run against a [`RequestView`].
+//! The evaluation IR: compiled rules, ready to run against a [`RequestView`](crate::request::RequestView)
+//! and, through a [`Transaction`], its response.
 //!
 //! Rule languages lower into this IR: [`RuleSet::from_seclang`] compiles a parsed
 //! SecLang file (see `waf_rules::seclang`). Parse → AST → compile → execute:
@@ -34,12 +35,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod action;
 mod compile;
 mod eval;
+mod macros;
+mod settings;
 mod target;
+mod transaction;
 
+pub use action::{Ctl, Effect, SetOp, TagPattern};
 pub use eval::Outcome;
+pub use macros::{MacroText, Reference};
+pub use settings::Settings;
 pub use target::{Collection, Selector, Target, Value};
+pub use transaction::Transaction;
+
+use compile::Item;
 
 use crate::operator::Operator;
 use crate::transform::Transform;
@@ -111,81 +122,220 @@ impl Severity {
     }
 }
 
-/// What a rule does when it matches.
+/// What a rule does when it (with its whole chain) matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Disruptive {
-    /// `block`: add the severity's anomaly points; the score decides.
-    Block,
+    /// `pass`: go on with the next rule.
+    Pass,
     /// `deny`: stop and answer with this status.
     Deny {
         /// The HTTP status (`status:` action; 403 by default).
         status: u16,
     },
-    /// `pass`: record the match only.
-    Pass,
+    /// `drop`: stop and close the connection; answered like `deny` where a connection
+    /// cannot be dropped.
+    Drop {
+        /// The status answered instead of dropping.
+        status: u16,
+    },
+    /// `redirect`: stop and send the client elsewhere. The engine's answer is a block
+    /// with this status; the target URL is not carried into the verdict.
+    Redirect {
+        /// 302 unless `status:` says otherwise.
+        status: u16,
+    },
+    /// `allow`, `allow:phase`, `allow:request`: stop inspecting, and let it through.
+    Allow(AllowScope),
 }
 
-/// When a rule runs: ModSecurity's phases 1 (headers) and 2 (body).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+impl Disruptive {
+    /// The status answered when this action stops a transaction.
+    pub fn status(self) -> Option<u16> {
+        match self {
+            Self::Deny { status } | Self::Drop { status } | Self::Redirect { status } => {
+                Some(status)
+            }
+            Self::Pass | Self::Allow(_) => None,
+        }
+    }
+}
+
+/// What `allow` lets through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllowScope {
+    /// `allow`: the rest of the transaction (every later rule of phases 1–4).
+    Transaction,
+    /// `allow:request`: the rest of the request phases (1 and 2).
+    Request,
+    /// `allow:phase`: the rest of the current phase.
+    Phase,
+}
+
+/// When a rule runs: ModSecurity's five phases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Phase {
-    /// Request line and headers.
+    /// 1: request line and headers.
     RequestHeaders = 1,
-    /// Request body.
+    /// 2: request body (`phase:request`).
     RequestBody = 2,
+    /// 3: response status and headers.
+    ResponseHeaders = 3,
+    /// 4: response body (`phase:response`).
+    ResponseBody = 4,
+    /// 5: logging, after the response is sent (`phase:logging`).
+    Logging = 5,
+}
+
+impl Phase {
+    /// All phases, in order.
+    pub const ALL: [Phase; 5] = [
+        Phase::RequestHeaders,
+        Phase::RequestBody,
+        Phase::ResponseHeaders,
+        Phase::ResponseBody,
+        Phase::Logging,
+    ];
+
+    /// Reads the value of a `phase:` action: `1`–`5`, `request`, `response` or
+    /// `logging`.
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "1" => Self::RequestHeaders,
+            "2" | "request" => Self::RequestBody,
+            "3" => Self::ResponseHeaders,
+            "4" | "response" => Self::ResponseBody,
+            "5" | "logging" => Self::Logging,
+            _ => return None,
+        })
+    }
+
+    /// 0 for phase 1, … 4 for phase 5.
+    pub fn index(self) -> usize {
+        self as usize - 1
+    }
+}
+
+/// The test of a rule: an operator compiled once, or one whose argument holds macros
+/// and is compiled after expansion, per transaction.
+#[derive(Debug, Clone)]
+pub enum RuleOperator {
+    /// Compiled with the rules.
+    Compiled(Operator),
+    /// `@ge %{tx.inbound_anomaly_score_threshold}` and the like.
+    Expanded {
+        /// The operator name.
+        name: String,
+        /// The argument, with its references.
+        argument: MacroText,
+    },
 }
 
 /// One compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    /// The rule id.
+    /// The rule id (0 for a chain link).
     pub id: u32,
     /// The phase it runs in.
     pub phase: Phase,
-    /// `msg`.
-    pub message: Arc<str>,
+    /// `msg`, macros unexpanded (expanded in matches).
+    pub message: MacroText,
+    /// `logdata`, macros unexpanded.
+    pub logdata: Option<MacroText>,
     /// `severity` (`Notice` when not given).
     pub severity: Severity,
     /// `tag`s.
     pub tags: Arc<[String]>,
-    /// The values it reads.
+    /// The values it reads; none for `SecAction`, which always matches.
     pub targets: Vec<Target>,
     /// `t:` transformations, in order.
     pub transforms: Vec<Transform>,
     /// The test.
-    pub operator: Operator,
+    pub operator: RuleOperator,
     /// `!@`: the rule matches when the operator does not.
     pub negated: bool,
-    /// What happens on a match.
+    /// `block`: the rule adds its severity's anomaly points to the outcome (the
+    /// built-in scoring); what it does besides is its phase's default action.
+    pub block: bool,
+    /// What happens on a match: the rule's own disruptive action, else its phase's
+    /// `SecDefaultAction` (`pass` when there is none).
     pub disruptive: Disruptive,
+    /// Non-disruptive actions run when the rule and its chain match: `setvar`, `ctl`, …
+    pub effects: Vec<Effect>,
+    /// `capture`: a matching `@rx` fills `TX:0` … `TX:9`.
+    pub capture: bool,
+    /// `multiMatch`: the operator runs after every transformation, not only the last.
+    pub multi_match: bool,
+    /// `log` (the default) or `nolog`: whether a match is reported in the outcome.
+    pub log: bool,
+    /// `skip:N`: on a match, the next N rules (a chain counts once) do not run.
+    pub skip: u32,
+    /// `skipAfter:MARKER`: on a match, evaluation goes on after `SecMarker MARKER`.
+    pub skip_after: Option<String>,
     /// The next rule of a `chain`: this rule matches only if it matches too. Chained
     /// rules carry no id, phase or disruptive action of their own.
     pub chain: Option<Box<Rule>>,
+    /// This rule's transformation chain in [`RuleSet`]'s table, for the per-transaction
+    /// cache.
+    pub(crate) transform_chain: usize,
 }
 
-/// A compiled rule set: rules in evaluation order, with the name of their source.
+/// One step of a phase's program.
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    /// Run rule `rule` of [`RuleSet::rules`]; on a match with `skipAfter`, continue at
+    /// step `skip_to`.
+    Rule { rule: usize, skip_to: usize },
+    /// A `SecMarker`: does nothing.
+    Marker,
+}
+
+/// A compiled rule set: rules in evaluation order, the directives that configure the
+/// engine, and the name of their source.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
     source: Arc<str>,
     rules: Vec<Rule>,
+    phases: [Vec<Step>; 5],
+    settings: Settings,
+    transform_chains: Vec<Vec<Transform>>,
 }
 
 impl RuleSet {
     /// A rule set from compiled rules; they run in phase order, then in the order given.
-    pub fn new(source: &str, mut rules: Vec<Rule>) -> Self {
-        rules.sort_by_key(|r| r.phase);
-        Self {
-            source: Arc::from(source),
-            rules,
-        }
+    pub fn new(source: &str, rules: Vec<Rule>) -> Self {
+        compile::assemble(
+            source,
+            rules.into_iter().map(Item::Rule).collect(),
+            Settings::default(),
+        )
     }
 
     /// Compiles a parsed SecLang file. `source` names the rule set in verdicts and logs
-    /// (`builtin`, `CRS`, …). Errors name the file, line and problem.
+    /// (`builtin`, `CRS`, …). Errors name the file, line and problem. Operators that
+    /// read data files (`@pmFromFile`) need [`RuleSet::from_source`].
     pub fn from_seclang(
         source: &str,
         file: &waf_rules::seclang::RuleFile,
     ) -> Result<Self, crate::Error> {
-        compile::seclang(source, file)
+        compile::seclang(source, file, &|_, path| {
+            Err(format!(
+                "cannot read {path:?}: rules with data files need RuleSet::from_source"
+            ))
+        })
+    }
+
+    /// Compiles rules loaded with `waf_rules::load` (a file and its includes, or a
+    /// whole CRS directory), with their data files.
+    pub fn from_source(
+        source: &str,
+        loaded: &waf_rules::load::RuleSource,
+    ) -> Result<Self, crate::Error> {
+        compile::seclang(source, &loaded.rules, &|rule_file, path| {
+            loaded
+                .data_file(rule_file, path)
+                .map(|text| text.as_bytes().to_vec())
+                .ok_or_else(|| format!("data file {path:?} was not loaded"))
+        })
     }
 
     /// The built-in default rules (see `waf_rules::builtin`).
@@ -200,14 +350,30 @@ impl RuleSet {
         &self.source
     }
 
-    /// The rules in evaluation order.
+    /// The rules in evaluation order (phase by phase).
     pub fn rules(&self) -> &[Rule] {
         &self.rules
     }
 
-    /// Runs every rule against `request`.
+    /// What the rule files configured besides rules (`SecRuleEngine`, body access and
+    /// limits, …).
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Runs the request phases (1 and 2) against `request`.
     pub fn evaluate(&self, request: &crate::request::RequestView) -> Outcome {
-        eval::evaluate(self, request)
+        let mut transaction = Transaction::new(&crate::request::Limits::default());
+        transaction.run_request(self, request);
+        transaction.outcome()
+    }
+
+    pub(crate) fn steps(&self, phase: Phase) -> &[Step] {
+        &self.phases[phase.index()]
+    }
+
+    pub(crate) fn transform_chain(&self, index: usize) -> &[Transform] {
+        &self.transform_chains[index]
     }
 }
 

@@ -76,7 +76,11 @@ fn chain_errors_name_the_place() {
             "SecRule ARGS \"@rx a\" \"id:1,t:rot13\"",
             "unsupported transformation t:rot13",
         ),
-        ("SecAction \"id:1,pass\"", "SecAction is not supported"),
+        (
+            "SecRule ARGS \"@rx a\" \"id:1,exec:/bin/true\"",
+            "unsupported action \"exec\"",
+        ),
+        ("SecRule ARGS \"@rx a\" \"id:1,chain\"", "ends with `chain`"),
     ];
     for (text, needle) in cases {
         let err = rules(text).unwrap_err();

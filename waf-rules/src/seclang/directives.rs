@@ -365,7 +365,7 @@ fn rule_id(text: &str) -> Result<u32, String> {
 
 /// Rule ids and ranges: each argument holds ids or `first-last` ranges separated by
 /// commas or blanks, e.g. `942100`, `942100-942199`, `"1,5-9"`.
-fn ids(args: &[String]) -> Result<Vec<IdRange>, String> {
+pub(super) fn ids(args: &[String]) -> Result<Vec<IdRange>, String> {
     let mut out = Vec::new();
     for arg in args {
         for item in arg.split(|c: char| c == ',' || is_space(c)) {

@@ -463,6 +463,29 @@ pub struct Action {
     pub value: Option<String>,
 }
 
+/// Parses a variable list as a rule or a `ctl:ruleRemoveTarget…` action writes it, e.g.
+/// `ARGS:foo|!ARGS:bar|&REQUEST_HEADERS`.
+///
+/// ```
+/// let vars = waf_rules::seclang::parse_variables("ARGS:/^id_/|!ARGS:x").unwrap();
+/// assert_eq!(vars.len(), 2);
+/// assert!(vars[1].exclude);
+/// ```
+pub fn parse_variables(text: &str) -> Result<Vec<Variable>, String> {
+    variables::parse(text)
+}
+
+/// Parses rule ids and ranges as `SecRuleRemoveById` and `ctl:ruleRemoveById` take them:
+/// `942100`, `942100-942199`, `1,5-9`.
+///
+/// ```
+/// let ids = waf_rules::seclang::parse_ids("1,5-9").unwrap();
+/// assert!(ids[1].contains(7));
+/// ```
+pub fn parse_ids(text: &str) -> Result<Vec<IdRange>, String> {
+    directives::ids(&[text.to_owned()])
+}
+
 /// Parses the SecLang text of one file. `file` names it in errors.
 ///
 /// ```
