@@ -373,6 +373,9 @@ SecRule REQUEST_HEADERS:User-Agent "@pm nikto sqlmap" "id:1002,phase:1,block,sev
 SecRule ARGS "@detectSQLi" "id:1003,phase:2,block,severity:CRITICAL,msg:'SQL injection'"
 SecRule REQUEST_METHOD "@rx ^POST$" "id:1004,phase:1,pass,severity:NOTICE,msg:'POST without Content-Type',chain"
     SecRule &REQUEST_HEADERS:Content-Type "@eq 0" "t:none"
+SecResponseBodyAccess On
+SecRule RESPONSE_BODY "@contains OLE DB Provider" "id:951110,phase:4,pass,msg:'SQL error leak'"
+SecRule RESPONSE_STATUS "@streq 503" "id:951111,phase:3,deny,status:502,msg:'Hide 503'"
 "#;
 
 const TESTS_1001: &str = r#"
@@ -459,7 +462,8 @@ tests:
         output: {log: {no_expect_ids: [1004]}}
 "#;
 
-/// A response-phase test: its request runs, its expectation cannot be met yet.
+/// Response-phase tests: the emulated `/reflect` backend's answer goes through phases
+/// 3 and 4; a response rule's `deny` replaces the status the client gets.
 const TESTS_951110: &str = r#"
 rule_id: 951110
 tests:
@@ -469,8 +473,25 @@ tests:
           method: POST
           uri: /reflect
           headers: {Host: localhost, Content-Type: application/json}
-          data: '{"body": "Microsoft OLE DB Provider for SQL Server"}'
+          data: '{"body": "Microsoft OLE DB Provider for SQL Server", "headers": {"Content-Type": "text/html"}}'
         output: {log: {expect_ids: [951110]}}
+  - test_id: 2
+    desc: text/html is inspected, image/png is not
+    stages:
+      - input:
+          method: POST
+          uri: /reflect
+          headers: {Host: localhost, Content-Type: application/json}
+          data: '{"body": "Microsoft OLE DB Provider for SQL Server", "headers": {"Content-Type": "image/png"}}'
+        output: {log: {expect_ids: [951110]}}
+  - test_id: 3
+    stages:
+      - input:
+          method: POST
+          uri: /reflect
+          headers: {Host: localhost, Content-Type: application/json}
+          data: '{"status": 503}'
+        output: {status: 502}
 "#;
 
 const OVERRIDES: &str = r#"
@@ -535,14 +556,13 @@ fn rules_test_reports_failures_overrides_and_a_summary() {
         [
             "1001 3: expected [1001] not matched; matched []",
             "1003 2: unexpected [1003]; matched [1003]",
-            "951110 1: expected [951110] not matched; matched [] \
-             (needs response inspection, which the engine does not do yet)",
+            "951110 2: expected [951110] not matched; matched []",
             "1002 2: overridden: curl is no scanner; kept to show overrides",
-            "8 passed, 3 failed, 1 skipped",
+            "10 passed, 3 failed, 1 skipped",
         ],
         "stderr: {stderr}"
     );
-    assert!(stderr.contains("3 of 12 tests failed"), "{stderr}");
+    assert!(stderr.contains("3 of 14 tests failed"), "{stderr}");
 }
 
 #[test]
@@ -576,7 +596,7 @@ fn rules_the_engine_cannot_compile_exit_2_with_the_place() {
     let rules = suite.dir.path().join("unsupported.conf");
     std::fs::write(
         &rules,
-        "SecRule ARGS \"@rx a\" \"id:1,deny\"\nSecAction \"id:2,pass,setvar:tx.x=1\"\n",
+        "SecRule ARGS \"@rx a\" \"id:1,deny\"\nSecAction \"id:2,pass,exec:/bin/true\"\n",
     )
     .expect("rule file");
     let output = suite.run(&["--rules", &rules.display().to_string()]);

@@ -11,6 +11,8 @@
 //! * [`request`] turns a stage's input into the exact request go-ftw would send and into
 //!   what the web server in front of the WAF would hand on (body framed by
 //!   `Content-Length` or `Transfer-Encoding: chunked`);
+//! * [`frontend`] models the web server in front of the WAF, which answers some
+//!   malformed requests with 400 itself;
 //! * [`backend`] emulates the backend upstream tests run against, including the
 //!   `/reflect` endpoint that answers with a response described in the request;
 //! * [`run`] runs tests against an engine and checks their expectations, honouring an
@@ -47,6 +49,7 @@
 //! the harness cannot check it; list such tests in an override file.
 
 pub mod backend;
+pub mod frontend;
 pub mod report;
 pub mod request;
 pub mod run;

@@ -8,21 +8,23 @@
 //!   none of `log.no_expect_ids`;
 //! * `log.match_regex` / `log.no_match_regex` are matched against an emulated log: one
 //!   line per match in the style of ModSecurity's error log,
-//!   `ModSecurity: Warning. [id "942100"] [msg "…"] [data "Matched Data: … found within
-//!   ARGS:x: …"] [severity "CRITICAL"] [tag "…"]`, so that the common
-//!   `no_match_regex: \[id "\d+"\]` ("nothing matched") and `found within ARGS:x`
-//!   patterns work; patterns about other log text (anomaly score totals, body parser
-//!   errors) fail;
+//!   `ModSecurity: Warning. [id "942100"] [msg "…"] [data "…"] [severity "CRITICAL"]
+//!   [tag "…"]`, with the rule's expanded `msg` and `logdata` (else `Matched Data: …
+//!   found within ARGS:x: …`), so that the common `no_match_regex: \[id "\d+"\]`
+//!   ("nothing matched") and `found within ARGS:x` patterns work; patterns about other
+//!   log text (body parser errors) fail;
 //! * `status`, when the stage expects nothing of the log, is compared with the status
 //!   the client would get: the middleware's ([`waf_core::Action::status`]) when the
 //!   engine stops the request or its response, else the emulated backend's ([`backend::respond`]: 200, or what a
-//!   `/reflect` request asks for);
+//!   `/reflect` request asks for), or 400 when the web server in front of the WAF
+//!   refuses the request itself ([`frontend`]);
 //! * `isolated` means exactly one distinct rule matched.
 //!
 //! A test passes when all its stages do. Tests listed in an [`Overrides`] file still run,
 //! but count as skipped ("overridden") with their reason, whatever their result.
 
 use crate::ftw::backend::{self, BackendResponse};
+use crate::ftw::frontend;
 use crate::ftw::report::{Outcome, Report, StageResult, TestResult};
 use crate::ftw::request::{self, BuiltRequest};
 use crate::ftw::test_file::{LoadError, Stage, Test, TestFile};
@@ -258,7 +260,7 @@ fn run_test(waf: &Waf, file: &TestFile, test: &Test, overrides: &Overrides) -> T
 /// backend's response through the response phases, then the logging phase.
 pub fn run_stage(waf: &Waf, stage: &Stage) -> StageResult {
     let expected = stage.output.effective_log();
-    let built = match request::build(&stage.input) {
+    let mut built = match request::build(&stage.input) {
         Ok(built) => built,
         Err(e) => {
             return StageResult {
@@ -295,7 +297,16 @@ pub fn run_stage(waf: &Waf, stage: &Stage) -> StageResult {
         .flat_map(|v| &v.matches)
         .map(log_line)
         .collect();
-    let status = client_status(&verdicts, &response);
+    let refusal = frontend::refusal(&built);
+    let status = match &refusal {
+        Some(_) => 400,
+        None => client_status(&verdicts, &response),
+    };
+    if let Some(reason) = refusal {
+        built
+            .notes
+            .push(format!("the front web server answers 400: {reason}"));
+    }
     let problems = check(stage, &expected, &matched, &log, status);
     StageResult {
         reflects: is_reflect(&built),
@@ -396,13 +407,17 @@ pub fn id_list(ids: &[u32]) -> String {
 /// One ModSecurity-style error-log line for `m`, ending in a line break.
 fn log_line(m: &RuleMatch) -> String {
     let quote = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"");
+    let data = m.data.clone().unwrap_or_else(|| {
+        format!(
+            "Matched Data: {} found within {}: {}",
+            m.value, m.variable, m.value
+        )
+    });
     let mut line = format!(
-        "ModSecurity: Warning. [id \"{}\"] [msg \"{}\"] [data \"Matched Data: {} found within {}: {}\"] [severity \"{}\"]",
+        "ModSecurity: Warning. [id \"{}\"] [msg \"{}\"] [data \"{}\"] [severity \"{}\"]",
         m.rule_id,
         quote(&m.message),
-        quote(&m.value),
-        quote(&m.variable),
-        quote(&m.value),
+        quote(&data),
         m.severity.name(),
     );
     for tag in m.tags.iter() {

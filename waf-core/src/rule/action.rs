@@ -71,8 +71,8 @@ pub enum Ctl {
     RequestBodyProcessor(BodyProcessor),
     /// `ctl:requestBodyAccess=On|Off`: with `Off`, phase 2 sees no body.
     RequestBodyAccess(bool),
-    /// `ctl:forceRequestBodyVariable=On|Off`: `REQUEST_BODY` is always filled here, so
-    /// this changes nothing; accepted so that rule files using it load.
+    /// `ctl:forceRequestBodyVariable=On|Off`: `REQUEST_BODY` holds the raw body even
+    /// when a parser other than the URL-encoded one (or none) read it.
     ForceRequestBodyVariable(bool),
     /// `ctl:auditEngine`, `ctl:auditLogParts`: the engine keeps no audit log of its
     /// own (verdicts carry the matches); accepted and ignored.

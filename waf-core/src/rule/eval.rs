@@ -48,6 +48,29 @@ struct Hit {
     evidence: Option<Evidence>,
 }
 
+/// What every rule of one phase run reads besides the transaction's state.
+struct Scope<'a> {
+    rules: &'a RuleSet,
+    request: &'a RequestView,
+    response: Option<&'a ResponseView>,
+    /// Phase 2 or later.
+    body_available: bool,
+}
+
+impl<'a> Scope<'a> {
+    fn context<'s>(&self, state: &'s State) -> Context<'s>
+    where
+        'a: 's,
+    {
+        Context {
+            request: self.request,
+            response: self.response,
+            state,
+            body_available: self.body_available,
+        }
+    }
+}
+
 pub(super) fn run_phase(
     transaction: &mut Transaction,
     rules: &RuleSet,
@@ -56,7 +79,12 @@ pub(super) fn run_phase(
     response: Option<&ResponseView>,
 ) {
     let steps = rules.steps(phase);
-    let body_available = phase >= Phase::RequestBody;
+    let scope = Scope {
+        rules,
+        request,
+        response,
+        body_available: phase >= Phase::RequestBody,
+    };
     let mut at = 0;
     while at < steps.len() {
         let Step::Rule {
@@ -73,32 +101,16 @@ pub(super) fn run_phase(
             continue;
         }
         transaction.state.matched.clear();
-        let Some(hit) = match_chain(transaction, rules, rule, request, response, body_available)
-        else {
+        let Some(hit) = match_chain(transaction, &scope, rule) else {
             at += 1;
             continue;
         };
-        let mut link = Some(rule);
-        while let Some(r) = link {
-            for effect in &r.effects {
-                apply(transaction, rule, effect, request, response, body_available);
-            }
-            link = r.chain.as_deref();
-        }
-        record(
-            transaction,
-            rules,
-            rule,
-            hit,
-            request,
-            response,
-            body_available,
-        );
+        record(transaction, &scope, rule, hit);
         let engine = transaction.state.engine.unwrap_or(rules.settings().engine);
         match rule.disruptive {
             Disruptive::Pass => {}
-            Disruptive::Allow(scope) if engine == EngineMode::On => {
-                transaction.state.allow = Some(scope);
+            Disruptive::Allow(allowed) if engine == EngineMode::On => {
+                transaction.state.allow = Some(allowed);
                 return;
             }
             Disruptive::Allow(_) => {}
@@ -133,37 +145,21 @@ fn is_removed(state: &State, rule: &Rule) -> bool {
 }
 
 /// Runs `head` and every link of its chain; the head's first hit when all match.
-fn match_chain(
-    transaction: &mut Transaction,
-    rules: &RuleSet,
-    head: &Rule,
-    request: &RequestView,
-    response: Option<&ResponseView>,
-    body_available: bool,
-) -> Option<Hit> {
-    let first = match_rule(
-        transaction,
-        rules,
-        head,
-        head,
-        request,
-        response,
-        body_available,
-    )?;
-    let mut link = head.chain.as_deref();
+///
+/// As in ModSecurity, each rule's non-disruptive actions (`setvar`, `ctl`, …) run as
+/// soon as that rule matches, before the next link is tried: a link may read what the
+/// rule before it set (`setvar:tx.content_type=%{tx.0}` then `SecRule
+/// TX:content_type …`), and they stay done if a later link does not match.
+/// `MATCHED_VARS` then holds what the rule just run matched.
+fn match_chain(transaction: &mut Transaction, scope: &Scope<'_>, head: &Rule) -> Option<Hit> {
+    let mut first = None;
+    let mut link = Some(head);
     while let Some(rule) = link {
-        match_rule(
-            transaction,
-            rules,
-            head,
-            rule,
-            request,
-            response,
-            body_available,
-        )?;
+        let hit = match_rule(transaction, scope, head, rule)?;
+        first.get_or_insert(hit);
         link = rule.chain.as_deref();
     }
-    Some(first)
+    first
 }
 
 /// Runs one rule of a chain: every value of every target, through the transformations
@@ -171,20 +167,13 @@ fn match_chain(
 /// macros of the actions); `capture` fills `TX:0`–`TX:9`.
 fn match_rule(
     transaction: &mut Transaction,
-    rules: &RuleSet,
+    scope: &Scope<'_>,
     head: &Rule,
     rule: &Rule,
-    request: &RequestView,
-    response: Option<&ResponseView>,
-    body_available: bool,
 ) -> Option<Hit> {
     let Transaction { state, cache, .. } = transaction;
-    let context = Context {
-        request,
-        response,
-        state,
-        body_available,
-    };
+    let context = scope.context(state);
+    let rules = scope.rules;
     let expanded;
     let operator = match &rule.operator {
         RuleOperator::Compiled(operator) => operator,
@@ -196,6 +185,9 @@ fn match_rule(
     };
     if rule.targets.is_empty() {
         // SecAction: matches once, unconditionally.
+        for effect in &rule.effects {
+            apply(transaction, scope, head, effect);
+        }
         return Some(Hit {
             variable: String::new(),
             part: Vec::new(),
@@ -208,9 +200,7 @@ fn match_rule(
         .filter(|removal| selects(removal, head))
         .map(|removal| &removal.target)
         .collect();
-    let mut matched: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut first: Option<Hit> = None;
-    let mut captures: Option<Vec<Vec<u8>>> = None;
+    let mut matched: Vec<(String, Matched)> = Vec::new();
     for target in &rule.targets {
         target.for_each(&context, &removed, |value| {
             let found = if rule.multi_match {
@@ -219,37 +209,50 @@ fn match_rule(
                 let transformed = transformed(cache, rules, rule, &value);
                 test(rule, operator, &transformed)
             };
-            let Some(found) = found else { return };
-            let name = value.name();
-            if rule.capture {
-                captures = Some(found.groups);
+            if let Some(found) = found {
+                matched.push((value.name(), found));
             }
-            if first.is_none() {
-                first = Some(Hit {
-                    variable: name.clone(),
-                    part: found.part,
-                    evidence: found.evidence,
-                });
-            }
-            matched.push((name, found.transformed));
         });
     }
-    let hit = first?;
-    if let Some(groups) = captures {
-        for index in 0..10 {
-            let key = index.to_string();
-            match groups.get(index) {
-                Some(group) => {
-                    state.tx.insert(key, group.clone());
-                }
-                None => {
-                    state.tx.remove(&key);
-                }
+    // As ModSecurity does, the actions run once per matched value, each seeing its
+    // value as MATCHED_VAR and its captures as TX:0–9 (CRS counts multipart part
+    // headers this way).
+    let mut first = None;
+    transaction.state.matched.clear();
+    for (name, found) in matched {
+        transaction
+            .state
+            .matched
+            .push((name.clone(), found.transformed));
+        if rule.capture {
+            set_captures(&mut transaction.state, &found.groups);
+        }
+        for effect in &rule.effects {
+            apply(transaction, scope, head, effect);
+        }
+        first.get_or_insert(Hit {
+            variable: name,
+            part: found.part,
+            evidence: found.evidence,
+        });
+    }
+    first
+}
+
+/// `capture`: `TX:0` … `TX:9` from a match's groups; groups that took no part are
+/// removed.
+fn set_captures(state: &mut State, groups: &[Vec<u8>]) {
+    for index in 0..10 {
+        let key = index.to_string();
+        match groups.get(index) {
+            Some(group) => {
+                state.tx.insert(key, group.clone());
+            }
+            None => {
+                state.tx.remove(&key);
             }
         }
     }
-    state.matched = matched;
-    Some(hit)
 }
 
 /// What a matching value gave.
@@ -345,27 +348,14 @@ fn selects(removal: &TargetRemoval, rule: &Rule) -> bool {
 
 /// Records a match of `rule`: in the outcome when it logs, in the anomaly points when
 /// it is a `block` rule.
-fn record(
-    transaction: &mut Transaction,
-    rules: &RuleSet,
-    rule: &Rule,
-    hit: Hit,
-    request: &RequestView,
-    response: Option<&ResponseView>,
-    body_available: bool,
-) {
+fn record(transaction: &mut Transaction, scope: &Scope<'_>, rule: &Rule, hit: Hit) {
     if rule.block {
         transaction.outcome.anomaly_score += rule.severity.anomaly_points();
     }
     if !rule.log {
         return;
     }
-    let context = Context {
-        request,
-        response,
-        state: &transaction.state,
-        body_available,
-    };
+    let context = scope.context(&transaction.state);
     let message = String::from_utf8_lossy(&expand(&rule.message, &context, rule)).into_owned();
     let data = rule
         .logdata
@@ -374,7 +364,7 @@ fn record(
     let severity = rule.severity as u8;
     transaction.state.highest_severity = transaction.state.highest_severity.min(severity);
     transaction.outcome.matches.push(RuleMatch::new(
-        rules.source(),
+        scope.rules.source(),
         rule,
         Arc::from(message),
         data,
@@ -385,20 +375,8 @@ fn record(
 }
 
 /// Runs one non-disruptive action of a matched rule.
-fn apply(
-    transaction: &mut Transaction,
-    head: &Rule,
-    effect: &Effect,
-    request: &RequestView,
-    response: Option<&ResponseView>,
-    body_available: bool,
-) {
-    let context = Context {
-        request,
-        response,
-        state: &transaction.state,
-        body_available,
-    };
+fn apply(transaction: &mut Transaction, scope: &Scope<'_>, head: &Rule, effect: &Effect) {
+    let context = scope.context(&transaction.state);
     let text =
         |text: &MacroText| String::from_utf8_lossy(&expand(text, &context, head)).into_owned();
     let ctl = match effect {
@@ -478,7 +456,8 @@ fn apply(
         }
         Ctl::RequestBodyProcessor(processor) => state.body_processor = Some(*processor),
         Ctl::RequestBodyAccess(on) => state.request_body_access = *on,
-        Ctl::ForceRequestBodyVariable(_) | Ctl::AuditLog => {}
+        Ctl::ForceRequestBodyVariable(on) => state.force_request_body = *on,
+        Ctl::AuditLog => {}
     }
 }
 

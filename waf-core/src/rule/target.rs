@@ -1,7 +1,7 @@
 //! Targets: which values of a request a rule reads (SecLang variables).
 
 use super::transaction::Context;
-use crate::request::{Field, MultipartFlags};
+use crate::request::{BodyProcessor, Field, MultipartFlags};
 use std::borrow::Cow;
 
 /// A request collection, named as in SecLang.
@@ -134,7 +134,6 @@ impl Collection {
                 | RequestBody
                 | ReqbodyError
                 | ReqbodyErrorMsg
-                | ReqbodyProcessor
                 | MultipartStrictError
                 | MultipartFlag(_)
         )
@@ -545,7 +544,10 @@ impl Target {
             RequestProtocol => single(Cow::Borrowed(request.protocol.as_bytes()), f),
             QueryString => single(Cow::Borrowed(request.query.as_bytes()), f),
             RequestBody => {
-                if state.request_body_access {
+                // As in ModSecurity: the raw body only where the URL-encoded parser
+                // read it, or where a rule forced it (`ctl:forceRequestBodyVariable`).
+                let urlencoded = request.body_processor == Some(BodyProcessor::UrlEncoded);
+                if state.request_body_access && (urlencoded || state.force_request_body) {
                     single(Cow::Borrowed(&request.body[..]), f)
                 }
             }
@@ -557,9 +559,8 @@ impl Target {
                 }
             }
             ReqbodyProcessor => {
-                if let Some(processor) = request.body_processor {
-                    single(Cow::Borrowed(processor.name().as_bytes()), f);
-                }
+                let name = request.body_processor.map_or("", BodyProcessor::name);
+                single(Cow::Borrowed(name.as_bytes()), f);
             }
             UrlencodedError => single(flag(request.facts.invalid_url_encoding), f),
             MultipartStrictError => single(flag(request.facts.multipart.strict_error()), f),

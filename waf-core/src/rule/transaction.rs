@@ -87,6 +87,8 @@ pub(crate) struct State {
     pub engine: Option<EngineMode>,
     pub body_processor: Option<BodyProcessor>,
     pub request_body_access: bool,
+    /// `ctl:forceRequestBodyVariable=On`: `REQUEST_BODY` whatever parser read the body.
+    pub force_request_body: bool,
     pub response_body_inspected: bool,
     pub allow: Option<AllowScope>,
     pub unique_id: String,
@@ -152,6 +154,7 @@ impl Transaction {
                 engine: None,
                 body_processor: None,
                 request_body_access: true,
+                force_request_body: false,
                 response_body_inspected: false,
                 allow: None,
                 unique_id: format!("{:x}{:08x}", now.as_micros(), serial),
