@@ -20,6 +20,7 @@ mod no_match;
 mod pcre;
 mod pm;
 mod pm_from_file;
+mod prefilter;
 mod rx;
 mod rx_global;
 mod streq;
