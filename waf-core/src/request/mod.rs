@@ -322,11 +322,12 @@ impl RequestView {
     }
 
     fn parse_body(&mut self, processor: BodyProcessor, limits: &Limits, budget: &mut ArgBudget) {
+        // The processor is chosen from the headers, body or not (`REQBODY_PROCESSOR`).
+        self.body_processor = Some(processor);
         if self.body.is_empty() {
             return;
         }
         let content_type = self.header("content-type").unwrap_or_default().to_vec();
-        self.body_processor = Some(processor);
         let body = self.body.clone();
         let parsed = if body.len() > limits.max_body_parse_bytes {
             self.facts.body_error = Some(BodyError::new(

@@ -544,10 +544,14 @@ impl Target {
             RequestProtocol => single(Cow::Borrowed(request.protocol.as_bytes()), f),
             QueryString => single(Cow::Borrowed(request.query.as_bytes()), f),
             RequestBody => {
-                // As in ModSecurity: the raw body only where the URL-encoded parser
-                // read it, or where a rule forced it (`ctl:forceRequestBodyVariable`).
-                let urlencoded = request.body_processor == Some(BodyProcessor::UrlEncoded);
-                if state.request_body_access && (urlencoded || state.force_request_body) {
+                // As in ModSecurity 2: the raw body is kept where the URL-encoded or
+                // JSON parser read it, not where the XML or multipart parser took it
+                // apart, unless a rule forces it (`ctl:forceRequestBodyVariable`).
+                let kept = !matches!(
+                    request.body_processor,
+                    Some(BodyProcessor::Xml | BodyProcessor::Multipart)
+                );
+                if state.request_body_access && (kept || state.force_request_body) {
                     single(Cow::Borrowed(&request.body[..]), f)
                 }
             }
