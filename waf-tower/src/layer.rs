@@ -19,6 +19,7 @@ pub enum Oversize {
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     pub body_limit: usize,
+    pub response_body_limit: usize,
     pub oversize: Oversize,
     pub trusted_proxies: TrustedProxies,
     pub request_id_header: HeaderName,
@@ -34,13 +35,15 @@ pub struct WafLayer {
 }
 
 impl WafLayer {
-    /// A layer with `waf` and the default settings: 1 MiB body limit, oversize bodies
-    /// refused, no trusted proxies, `x-request-id`.
+    /// A layer with `waf` and the default settings: 1 MiB request body limit, oversize
+    /// request bodies refused, 1 MiB response body limit, no trusted proxies,
+    /// `x-request-id`.
     pub fn new(waf: Waf) -> Self {
         Self {
             waf,
             options: Arc::new(Options {
                 body_limit: 1024 * 1024,
+                response_body_limit: 1024 * 1024,
                 oversize: Oversize::Reject,
                 trusted_proxies: TrustedProxies::default(),
                 request_id_header: HeaderName::from_static("x-request-id"),
@@ -48,13 +51,34 @@ impl WafLayer {
         }
     }
 
-    /// How many body bytes to buffer for inspection.
+    /// How many request body bytes to buffer for inspection.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         Arc::make_mut(&mut self.options).body_limit = bytes;
         self
     }
 
-    /// What to do with bodies over the limit.
+    /// How many response body bytes to buffer for inspection (phase 4), 1 MiB unless
+    /// set; the rules' `SecResponseBodyLimit` lowers it further.
+    ///
+    /// Only bodies the rules read are buffered: `SecResponseBodyAccess On` and a
+    /// `Content-Type` listed in `SecResponseBodyMimeType`. A longer body has its first
+    /// `bytes` inspected and is then sent on whole, still streaming (ModSecurity's
+    /// `ProcessPartial`). See [Response inspection](crate#response-inspection).
+    ///
+    /// ```
+    /// use waf_core::Waf;
+    /// use waf_tower::WafLayer;
+    ///
+    /// // Inspect at most the first 64 KiB of each HTML or text response.
+    /// let layer = WafLayer::new(Waf::default()).response_body_limit(64 * 1024);
+    /// # let _ = layer;
+    /// ```
+    pub fn response_body_limit(mut self, bytes: usize) -> Self {
+        Arc::make_mut(&mut self.options).response_body_limit = bytes;
+        self
+    }
+
+    /// What to do with request bodies over the limit.
     pub fn oversize(mut self, oversize: Oversize) -> Self {
         Arc::make_mut(&mut self.options).oversize = oversize;
         self

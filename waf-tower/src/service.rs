@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use tower_service::Service;
 use waf_core::request::RequestView;
+use waf_core::response::ResponseView;
 use waf_core::{Action, Waf};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -46,7 +47,7 @@ where
     S::Future: Send,
     B: Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
-    ResBody: Send + 'static,
+    ResBody: Body<Data = Bytes> + Send + 'static,
 {
     type Response = Response<ResponseBody<ResBody>>;
     type Error = S::Error;
@@ -78,6 +79,7 @@ where
     S: Service<Request<RequestBody<B>>, Response = Response<ResBody>>,
     B: Body<Data = Bytes>,
     B::Error: Into<BoxError>,
+    ResBody: Body<Data = Bytes>,
 {
     let (mut parts, body) = request.into_parts();
     let id_value = HeaderValue::from_str(&request_id).expect("hex is a valid header value");
@@ -86,7 +88,7 @@ where
         response
             .headers_mut()
             .insert(options.request_id_header.clone(), id_value.clone());
-        Ok(response)
+        response
     };
 
     let declared = parts
@@ -96,63 +98,139 @@ where
     if options.oversize == Oversize::Reject
         && declared.is_some_and(|n| n > options.body_limit as u64)
     {
-        return own(response::error(
+        return Ok(own(response::error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "The request body is larger than this server accepts.",
             &request_id,
-        ));
+        )));
     }
     let (inspected, forwarded) = match buffer(body, options.body_limit).await {
-        Ok(Buffered::Complete { data, trailers }) => {
+        Buffered::Complete { data, trailers } => {
             (data.clone(), RequestBody::buffered(data, trailers))
         }
-        Ok(Buffered::Over { .. }) if options.oversize == Oversize::Reject => {
-            return own(response::error(
+        Buffered::Over { .. } if options.oversize == Oversize::Reject => {
+            return Ok(own(response::error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The request body is larger than this server accepts.",
                 &request_id,
-            ));
+            )));
         }
-        Ok(Buffered::Over { read, rest }) => (
+        Buffered::Over { read, rest } => (
             read.slice(..options.body_limit.min(read.len())),
             RequestBody::prefixed(read, rest),
         ),
-        Err(error) => {
+        Buffered::Failed { error, .. } => {
+            let error: BoxError = error.into();
             tracing::debug!(target: "waf", request_id, %error, "request body could not be read");
-            return own(response::error(
+            return Ok(own(response::error(
                 StatusCode::BAD_REQUEST,
                 "The request body could not be read.",
                 &request_id,
-            ));
+            )));
         }
     };
 
     let peer = client_addr::peer(&parts.extensions);
     let client = options.trusted_proxies.client(peer, &parts.headers);
     let view = RequestView::from_parts(&parts, inspected, client, &waf.limits());
-    let verdict = waf.inspect(&view);
-    log::decision(&verdict, &request_id, client, &view.method, &view.path);
+    // The exchange keeps the transaction (TX variables, matches) for the response phases.
+    let mut exchange = waf.begin(view);
+    let verdict = exchange.request_verdict().clone();
+    let request = exchange.request();
+    log::decision(
+        &verdict,
+        &request_id,
+        client,
+        &request.method,
+        &request.path,
+    );
 
-    match verdict.action {
-        Action::Allow | Action::Log => {
-            parts
-                .headers
-                .insert(options.request_id_header.clone(), id_value.clone());
-            parts.extensions.insert(Arc::new(verdict));
-            let mut response = inner
-                .call(Request::from_parts(parts, forwarded))
-                .await?
-                .map(ResponseBody::inner);
-            response
-                .headers_mut()
-                .insert(options.request_id_header.clone(), id_value);
-            Ok(response)
-        }
-        action => own(response::blocked(action, &request_id)),
+    if let action @ (Action::Deny { .. } | Action::Challenge | Action::RateLimit { .. }) =
+        verdict.action
+    {
+        // No response of the inner service: the logging phase sees none.
+        log::logging_phase(&exchange.finish(None), &request_id);
+        return Ok(own(response::blocked(action, &request_id)));
     }
+
+    parts
+        .headers
+        .insert(options.request_id_header.clone(), id_value.clone());
+    parts.extensions.insert(Arc::new(verdict));
+    let (mut head, body) = inner
+        .call(Request::from_parts(parts, forwarded))
+        .await?
+        .into_parts();
+
+    // Phase 4 reads the body only for the media types the rules name; every other body
+    // streams through untouched, without being buffered.
+    let content_type = head
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .map_or(&b""[..], |v| v.as_bytes());
+    let (inspected, body) = if exchange.inspects_response_body(content_type) {
+        let limit = exchange
+            .response_body_limit()
+            .map_or(options.response_body_limit, |rules| {
+                options
+                    .response_body_limit
+                    .min(usize::try_from(rules).unwrap_or(usize::MAX))
+            });
+        match buffer(body, limit).await {
+            Buffered::Complete { data, trailers } => {
+                (data.clone(), ResponseBody::buffered(data, trailers, None))
+            }
+            // Over the limit: the first `limit` bytes are inspected, then everything
+            // read and the rest go to the client (ModSecurity's ProcessPartial).
+            Buffered::Over { read, rest } => (
+                read.slice(..limit.min(read.len())),
+                ResponseBody::prefixed(read, rest),
+            ),
+            // What arrived before the failure is inspected; the client gets it and then
+            // the same failure, as without the middleware.
+            Buffered::Failed { read, error } => {
+                tracing::debug!(target: "waf", request_id, "response body failed while buffered");
+                (
+                    read.clone(),
+                    ResponseBody::buffered(read, None, Some(error)),
+                )
+            }
+        }
+    } else {
+        (Bytes::new(), ResponseBody::inner(body))
+    };
+
+    let response_view = ResponseView::from_parts(&head, inspected);
+    let response_verdict = exchange.inspect_response(&response_view);
+    let request = exchange.request();
+    log::response_decision(
+        &response_verdict,
+        &request_id,
+        client,
+        &request.method,
+        &request.path,
+        response_view.status,
+    );
+    log::logging_phase(&exchange.finish(Some(&response_view)), &request_id);
+
+    let action = response_verdict.action;
+    let response_verdict = Arc::new(response_verdict);
+    let mut response = match action {
+        Action::Allow | Action::Log => {
+            head.headers
+                .insert(options.request_id_header.clone(), id_value);
+            Response::from_parts(head, body)
+        }
+        // The inner response (and its body, unread or buffered) is dropped: nothing of
+        // it reaches the client.
+        action => own(response::blocked(action, &request_id)),
+    };
+    response.extensions_mut().insert(response_verdict);
+    Ok(response)
 }
 
-enum Buffered<B> {
+/// A body read by [`buffer`].
+enum Buffered<B: Body> {
     /// The body ended within the limit.
     Complete {
         data: Bytes,
@@ -160,27 +238,36 @@ enum Buffered<B> {
     },
     /// The body went over the limit: what was read so far, and the rest.
     Over { read: Bytes, rest: Pin<Box<B>> },
+    /// Reading failed after `read`.
+    Failed { read: Bytes, error: B::Error },
 }
 
-/// Reads `body` until it ends or more than `limit` bytes have arrived.
-async fn buffer<B>(body: B, limit: usize) -> Result<Buffered<B>, BoxError>
+/// Reads `body` until it ends, fails, or more than `limit` bytes have arrived.
+async fn buffer<B>(body: B, limit: usize) -> Buffered<B>
 where
     B: Body<Data = Bytes>,
-    B::Error: Into<BoxError>,
 {
     let mut body = Box::pin(body);
     let mut data = BytesMut::new();
     let mut trailers = None;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(Into::into)?;
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(error) => {
+                return Buffered::Failed {
+                    read: data.freeze(),
+                    error,
+                };
+            }
+        };
         match frame.into_data() {
             Ok(chunk) => {
                 data.extend_from_slice(&chunk);
                 if data.len() > limit {
-                    return Ok(Buffered::Over {
+                    return Buffered::Over {
                         read: data.freeze(),
                         rest: body,
-                    });
+                    };
                 }
             }
             Err(frame) => {
@@ -190,10 +277,10 @@ where
             }
         }
     }
-    Ok(Buffered::Complete {
+    Buffered::Complete {
         data: data.freeze(),
         trailers,
-    })
+    }
 }
 
 /// Request ids: unpredictable 64-bit hex strings, unique within a service.
