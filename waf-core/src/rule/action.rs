@@ -63,9 +63,9 @@ pub enum Ctl {
     /// `ctl:ruleRemoveByTag=TAG`: later rules with a matching tag do not run.
     RemoveByTag(TagPattern),
     /// `ctl:ruleRemoveTargetById=ID;VARIABLE`: the rule no longer reads the variable.
-    RemoveTargetById(Vec<IdRange>, Vec<(Collection, Option<Selector>)>),
+    RemoveTargetById(Vec<IdRange>, Vec<TargetSpec>),
     /// `ctl:ruleRemoveTargetByTag=TAG;VARIABLE`.
-    RemoveTargetByTag(TagPattern, Vec<(Collection, Option<Selector>)>),
+    RemoveTargetByTag(TagPattern, Vec<TargetSpec>),
     /// `ctl:requestBodyProcessor=URLENCODED|MULTIPART|JSON|XML`: the body is read
     /// with this parser before phase 2.
     RequestBodyProcessor(BodyProcessor),
@@ -78,6 +78,9 @@ pub enum Ctl {
     /// own (verdicts carry the matches); accepted and ignored.
     AuditLog,
 }
+
+/// A variable a `ctl:ruleRemoveTarget…` takes away: a collection, or one member of it.
+pub type TargetSpec = (Collection, Option<Selector>);
 
 /// A tag (or message) selection as `ruleRemoveByTag` takes it: a rule is selected when
 /// one of its tags equals the text or, for a regular expression, when the expression
@@ -187,7 +190,7 @@ pub(super) fn ctl(value: &str) -> Result<Effect, String> {
 }
 
 /// `920450;ARGS:x` → the ids or tag, and the compiled variable.
-fn split_target(argument: &str) -> Result<(&str, Vec<(Collection, Option<Selector>)>), String> {
+fn split_target(argument: &str) -> Result<(&str, Vec<TargetSpec>), String> {
     let (selection, variables) = argument
         .split_once(';')
         .ok_or_else(|| format!("{argument:?} needs RULES;VARIABLE"))?;

@@ -21,7 +21,7 @@ use waf_rules::seclang::{self, Directive, Location, OnOff, Pattern, RuleFile, Se
 
 /// A compiled rule or a marker, in file order.
 pub(crate) enum Item {
-    Rule(Rule),
+    Rule(Box<Rule>),
     Marker(String),
 }
 
@@ -300,7 +300,7 @@ pub(super) fn seclang(
             PendingItem::Rule(pending) => {
                 let rule = compile_chain(&pending, read)
                     .map_err(|message| Error::rule(&pending.location, message))?;
-                compiled.push(Item::Rule(rule));
+                compiled.push(Item::Rule(Box::new(rule)));
             }
         }
     }
@@ -623,7 +623,8 @@ pub(super) fn assemble(source: &str, items: Vec<Item>, settings: Settings) -> Ru
         match item {
             Item::Rule(mut rule) => {
                 intern(&mut rule);
-                by_phase[rule.phase.index()].push(Item::Rule(rule));
+                let phase = rule.phase.index();
+                by_phase[phase].push(Item::Rule(rule));
             }
             Item::Marker(name) => {
                 for phase in &mut by_phase {
@@ -656,7 +657,7 @@ pub(super) fn assemble(source: &str, items: Vec<Item>, settings: Settings) -> Ru
                         rule: rules.len(),
                         skip_to,
                     });
-                    rules.push(rule);
+                    rules.push(*rule);
                 }
             }
         }

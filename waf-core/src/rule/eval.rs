@@ -4,7 +4,7 @@ use super::action::{Ctl, Effect, SetOp};
 use super::macros::{MacroText, Reference};
 use super::target::{Collection, Selector, Target, Value};
 use super::transaction::{Context, RuleSelection, State, TargetRemoval};
-use super::{Disruptive, Phase, Rule, RuleOperator, RuleSet, Step, Transaction};
+use super::{Disruptive, Phase, Rule, RuleOperator, RuleSet, Step, TargetSpec, Transaction};
 use crate::operator::Operator;
 use crate::request::RequestView;
 use crate::response::ResponseView;
@@ -194,7 +194,7 @@ fn match_rule(
             evidence: None,
         });
     }
-    let removed: Vec<&(Collection, Option<Selector>)> = state
+    let removed: Vec<&TargetSpec> = state
         .removed_targets
         .iter()
         .filter(|removal| selects(removal, head))

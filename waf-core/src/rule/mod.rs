@@ -43,7 +43,7 @@ mod settings;
 mod target;
 mod transaction;
 
-pub use action::{Ctl, Effect, SetOp, TagPattern};
+pub use action::{Ctl, Effect, SetOp, TagPattern, TargetSpec};
 pub use eval::Outcome;
 pub use macros::{MacroText, Reference};
 pub use settings::Settings;
@@ -305,7 +305,7 @@ impl RuleSet {
     pub fn new(source: &str, rules: Vec<Rule>) -> Self {
         compile::assemble(
             source,
-            rules.into_iter().map(Item::Rule).collect(),
+            rules.into_iter().map(|r| Item::Rule(Box::new(r))).collect(),
             Settings::default(),
         )
     }

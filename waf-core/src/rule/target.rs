@@ -163,8 +163,11 @@ pub enum TimePart {
     Weekday,
 }
 
+/// Reads one multipart flag.
+pub type FlagReader = fn(&MultipartFlags) -> bool;
+
 /// The `MULTIPART_*` flag variables and what sets each.
-pub const MULTIPART_FLAGS: [(&str, fn(&MultipartFlags) -> bool); 14] = [
+pub const MULTIPART_FLAGS: [(&str, FlagReader); 14] = [
     ("MULTIPART_BOUNDARY_QUOTED", |f| f.boundary_quoted),
     ("MULTIPART_BOUNDARY_WHITESPACE", |f| f.boundary_whitespace),
     ("MULTIPART_DATA_BEFORE", |f| f.data_before),
@@ -390,7 +393,7 @@ impl Target {
     pub(crate) fn for_each<'r>(
         &self,
         context: &Context<'r>,
-        removed: &[&(Collection, Option<Selector>)],
+        removed: &[&super::TargetSpec],
         mut f: impl FnMut(Value<'r>),
     ) {
         let removed: Vec<&Option<Selector>> = removed

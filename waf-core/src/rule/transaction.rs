@@ -3,7 +3,7 @@
 //! matched variables, captures and the transformation cache.
 
 use super::eval::{self, Outcome};
-use super::target::{Collection, Selector, TimePart};
+use super::target::TimePart;
 use super::{AllowScope, Phase, RuleSet};
 use crate::request::{BodyProcessor, Field, Limits, RequestView};
 use crate::response::ResponseView;
@@ -102,7 +102,7 @@ pub(crate) struct State {
 #[derive(Debug)]
 pub(crate) struct TargetRemoval {
     pub rules: RuleSelection,
-    pub target: (Collection, Option<Selector>),
+    pub target: super::TargetSpec,
 }
 
 /// The rules a removal applies to.
