@@ -282,10 +282,32 @@ fn refuses_bad_invocations_with_exit_2() {
     let missing = missing.to_str().expect("UTF-8 path");
     let no_dir_output = dir.path().join("no/such/dir/v.jsonl");
     let no_dir_output = no_dir_output.to_str().expect("UTF-8 path");
-    let cases: [(&[&str], &str); 9] = [
+    let no_crs = dir.path().join("no-crs-here");
+    let no_crs = no_crs.to_str().expect("UTF-8 path");
+    let cases: [(&[&str], &str); 10] = [
         (
-            &["scan", "--input", &input, "--rules", "crs"],
-            "--rules crs: the SecLang/CRS engine is not available yet (it lands with the CRS issue); use --rules builtin",
+            &[
+                "scan",
+                "--input",
+                &input,
+                "--rules",
+                "crs",
+                "--crs-dir",
+                no_crs,
+            ],
+            no_crs,
+        ),
+        (
+            &[
+                "scan",
+                "--input",
+                &input,
+                "--rules",
+                "crs",
+                "--paranoia",
+                "5",
+            ],
+            "--paranoia",
         ),
         (
             &["scan", "--input", &input, "--paranoia", "5"],
@@ -439,28 +461,129 @@ fn help_describes_the_tool_and_scan() {
     }
 }
 
+/// `leaf` in the directory `$var` names, else in `../shared/<shared>` beside the
+/// workspace, if it exists. The shared data is not part of the repository: when it is
+/// absent the test is skipped with a notice, except under `CI=true`, which requires it.
+fn shared_data(test: &str, var: &str, shared: &str, leaf: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(var).map_or_else(
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared")
+                .join(shared)
+        },
+        PathBuf::from,
+    );
+    let path = dir.join(leaf);
+    if path.exists() {
+        return Some(path);
+    }
+    let message = format!("{} is absent (set {var})", path.display());
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{message}; CI=true requires it"
+    );
+    eprintln!("skipping {test}: {message}");
+    None
+}
+
+/// `--rules crs` runs the OWASP CRS at the default paranoia 1: its own anomaly
+/// threshold denies attacks through rule 949110, benign traffic passes untouched, and
+/// the load report goes to stderr.
+#[test]
+fn crs_rules_deny_attacks_with_their_rule_ids() {
+    let Some(crs) = shared_data(
+        "crs_rules_deny_attacks_with_their_rule_ids",
+        "WAF_CRS_DIR",
+        "crs",
+        "",
+    ) else {
+        return;
+    };
+    let crs = crs.to_str().expect("UTF-8 path");
+    // A browser's headers: without them CRS's protocol rules (920xxx) would score too.
+    let headers = r#", "headers": [["Host", "shop.example"], ["User-Agent", "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"], ["Accept", "text/html"]]"#;
+    // id, URI, action, and the CRS family (rule id / 1000) that must have matched.
+    let cases = [
+        ("benign", "/products?page=2&sort=price", "allow", None),
+        ("sqli", SQLI_URI, "deny", Some(942)),
+        (
+            "xss",
+            "/search?q=%3Cscript%3Ealert(document.cookie)%3C%2Fscript%3E",
+            "deny",
+            Some(941),
+        ),
+        (
+            "traversal",
+            "/download?file=..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+            "deny",
+            Some(930),
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let input: String = cases
+        .iter()
+        .map(|(id, uri, _, _)| request(id, uri, headers) + "\n")
+        .collect();
+    let input = write_file(dir.path(), "crs.jsonl", &input);
+
+    let output = run(&[
+        "scan",
+        "--input",
+        &input,
+        "--rules",
+        "crs",
+        "--crs-dir",
+        crs,
+    ]);
+    let stderr = squeezed_stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    for needle in [
+        "CRS from",
+        "rules (phase 1:",
+        "paranoia 1;",
+        "deny 3",
+        "allow 1",
+    ] {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    }
+    let verdicts = verdicts(&output.stdout);
+    assert_eq!(verdicts.len(), cases.len(), "{stderr}");
+    for ((id, _, action, family), verdict) in cases.iter().zip(&verdicts) {
+        assert_eq!(verdict["id"], *id);
+        assert_eq!(verdict["action"], *action, "{verdict}");
+        let rule_ids: Vec<u64> = verdict["rule_ids"]
+            .as_array()
+            .expect("rule_ids is a list")
+            .iter()
+            .map(|id| id.as_u64().expect("numeric CRS rule ids"))
+            .collect();
+        match family {
+            Some(family) => {
+                assert_eq!(verdict["status"].as_u64(), Some(403), "{verdict}");
+                // The detection itself, and the CRS's blocking evaluation that decided.
+                assert!(
+                    rule_ids.iter().any(|rule| rule / 1000 == *family),
+                    "no {family}xxx rule in {verdict}"
+                );
+                assert!(rule_ids.contains(&949110), "{verdict}");
+            }
+            None => assert!(rule_ids.is_empty(), "{verdict}"),
+        }
+    }
+}
+
 /// The acceptance check: every line of the public dev-benign corpus gets exactly one
 /// well-formed verdict line, in order.
 #[test]
 fn dev_benign_corpus_gets_one_verdict_per_line() {
-    let corpus = std::env::var_os("WAF_CORPUS_DIR").map_or_else(
-        || {
-            PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/corpus/dev-benign.jsonl"
-            ))
-        },
-        |dir| PathBuf::from(dir).join("dev-benign.jsonl"),
-    );
-    if !corpus.is_file() {
-        let message = format!("corpus {} is absent (set WAF_CORPUS_DIR)", corpus.display());
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{message}; CI=true requires it"
-        );
-        eprintln!("skipping dev_benign_corpus_gets_one_verdict_per_line: {message}");
+    let Some(corpus) = shared_data(
+        "dev_benign_corpus_gets_one_verdict_per_line",
+        "WAF_CORPUS_DIR",
+        "corpus",
+        "dev-benign.jsonl",
+    ) else {
         return;
-    }
+    };
     let input = std::fs::read_to_string(&corpus).expect("corpus is readable");
     let input_ids: Vec<Value> = input
         .lines()

@@ -9,12 +9,10 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
+use waf::crs;
 use waf_core::request::RequestView;
+use waf_core::rule::RuleSet;
 use waf_core::{Config, Mode, Waf};
-
-/// The error for `--rules crs` until the SecLang/CRS engine exists.
-const CRS_UNAVAILABLE: &str = "--rules crs: the SecLang/CRS engine is not available yet \
-                               (it lands with the CRS issue); use --rules builtin";
 
 /// Read and write buffer size: large enough that a scan is not bound by system calls.
 const BUFFER_BYTES: usize = 64 * 1024;
@@ -49,7 +47,7 @@ pub struct ScanArgs {
     #[arg(long, value_name = "DIR")]
     crs_dir: Option<PathBuf>,
 
-    /// CRS paranoia level, used by --rules crs [default: 1].
+    /// CRS blocking paranoia level, used by --rules crs [default: 1].
     #[arg(long, value_name = "1-4", value_parser = value_parser!(u8).range(1..=4))]
     paranoia: Option<u8>,
 
@@ -67,7 +65,7 @@ pub struct ScanArgs {
 enum RuleSource {
     /// The rules built into the engine.
     Builtin,
-    /// The OWASP Core Rule Set from --crs-dir at --paranoia (not available yet).
+    /// The OWASP Core Rule Set from --crs-dir, blocking at --paranoia.
     Crs,
 }
 
@@ -152,14 +150,23 @@ pub fn run(args: ScanArgs) -> Result<(), Failure> {
 
 /// The engine for `--rules`, `--config` and `--mode`.
 fn build_engine(args: &ScanArgs) -> Result<Waf, Failure> {
-    match args.rules {
+    let rules = match args.rules {
         RuleSource::Builtin => {
             if args.crs_dir.is_some() || args.paranoia.is_some() {
                 eprint_line("note: --crs-dir and --paranoia only apply to --rules crs; ignored");
             }
+            RuleSet::builtin()
         }
-        RuleSource::Crs => return Err(Failure::usage(CRS_UNAVAILABLE)),
-    }
+        RuleSource::Crs => {
+            let dir = crs::dir(args.crs_dir.as_deref());
+            let setup = crs::Setup::production(args.paranoia.unwrap_or(1));
+            // The load error already names the directory and what is wrong in it.
+            let loaded = crs::load(&dir, &setup).map_err(Failure::usage)?;
+            // On stderr, beside the summary: stdout carries only verdict lines.
+            eprint_line(&loaded.report());
+            loaded.rules
+        }
+    };
     let mut config = match &args.config {
         Some(path) => read_config(path)?,
         None => Config::default(),
@@ -170,6 +177,7 @@ fn build_engine(args: &ScanArgs) -> Result<Waf, Failure> {
     // `Config::from_toml` and the defaults are already valid; the builder checks again
     // and its message is passed on rather than trusted to never appear.
     Waf::builder()
+        .rules(rules)
         .config(config)
         .build()
         .map_err(|e| Failure::usage(format!("invalid engine configuration: {e}")))
