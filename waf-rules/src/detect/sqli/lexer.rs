@@ -67,6 +67,11 @@ pub(super) struct Lexed {
     /// Index of each token that a `/**/` glues to the next word to spell a keyword
     /// (`UNI/**/ON`): an evasion no prose has.
     pub(super) split: Vec<usize>,
+    /// Index of the first token after each closed block comment in which a `/*` starts
+    /// before the comment ends (`/*/*/`, `/* a /* b */`): dialects that nest comments
+    /// (PostgreSQL, SQL Server) read the rest as still inside one, MySQL as code. An
+    /// evasion no prose has.
+    pub(super) nested: Vec<usize>,
 }
 
 impl Lexed {
@@ -181,6 +186,12 @@ impl Lexer<'_, '_> {
             .windows(2)
             .position(|w| w == b"*/")
             .map_or(self.src.len(), |n| body + n + 2);
+        // The `*` of the closing `*/` may end an opener too (`/*/*/`), as libinjection
+        // and a nesting parser read it.
+        let inner = self.src.get(body..end - 1).unwrap_or_default();
+        if end < self.src.len() && inner.windows(2).any(|w| w == b"/*") {
+            self.out.nested.push(self.out.toks.len());
+        }
         self.note_split(p, end);
         self.comment(p, end);
     }
@@ -245,7 +256,10 @@ impl Lexer<'_, '_> {
 
     /// Decimal, `0x…` hex, `0b…` binary, `.5`, `1e-3`. Digits glued to letters form a
     /// name (`3pm`, `2nd`), unless the letters are a keyword that MySQL would split off
-    /// (`1union`, `1and`).
+    /// (`1union`, `1and`). After a decimal point they cannot: a name has no `.`, and the
+    /// parts of a qualified name are never all digits, so `20.to_i` is the number `20.`
+    /// and then the name `to_i` (as MySQL and libinjection read it). `1.e` without
+    /// exponent digits stays one token: MySQL's odd float of the `1.e(` evasion.
     fn number(&mut self, p: usize) {
         let radix = match (self.at(p), self.at(p + 1) | 0x20) {
             (b'0', b'x') => Some(16),
@@ -266,7 +280,8 @@ impl Lexer<'_, '_> {
         while self.at(q).is_ascii_digit() {
             q += 1;
         }
-        if self.at(q) == b'.' {
+        let point = self.at(q) == b'.';
+        if point {
             q += 1;
             while self.at(q).is_ascii_digit() {
                 q += 1;
@@ -281,7 +296,8 @@ impl Lexer<'_, '_> {
                 }
             }
         }
-        if is_word_byte(self.at(q)) && self.at(p) != b'.' {
+        let split = point && self.at(q) | 0x20 != b'e';
+        if is_word_byte(self.at(q)) && self.at(p) != b'.' && !split {
             let tail = word_end(self.src, q);
             if !splits_from_number(&self.src[q..tail]) {
                 return self.word(p);

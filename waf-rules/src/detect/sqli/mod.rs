@@ -57,7 +57,14 @@
 //! * Function knowledge is by name: `sleep`, `benchmark`, `pg_sleep`, `extractvalue`,
 //!   `updatexml`, `load_file`, `xp_cmdshell`, `dbms_*`, `utl_*` are strong anywhere
 //!   when their first argument is SQL (`sleep(5)`, not `benchmark(s)`); an unknown
-//!   `name(…)` adds nothing by itself.
+//!   `name(…)` adds nothing by itself. Right after a closing quote such a call counts
+//!   even without an operator (`' sleep(20.to_i) '`: a `'+sleep(…)+'` whose `+`s a
+//!   form decoding made spaces) and with arguments that trail off into non-SQL.
+//! * A value that closes the string, joins an operand with `+`, `|`, `||` or `&` and
+//!   re-opens the string with the same operator (`" | x … | "`, `'||x||'`) is a splice
+//!   (0.7) whatever the operand, after a one-word prefix only; `"&"` alone is a probe.
+//! * Code right after a block comment in which a `/*` starts before it ends (`/*/*/2
+//!   union`) is flagged (0.8): MySQL and nesting dialects disagree where it ends.
 //! * Statements at the start of a value need SQL substance: `select * from users`
 //!   and `exec xp_cmdshell 'dir'` are flagged, `select one from amazon` and (without
 //!   `;` or a comment) `drop table lamp` are not.
@@ -203,12 +210,12 @@ pub fn sqli(input: &[u8]) -> Option<Detection> {
 /// * for the unanchored anchors, one of those tokens, a name that is a system package
 ///   or an unmistakable catalogue, a `0x…` number (hex-encoded SQL) or an `@@`
 ///   variable;
-/// * a MySQL versioned comment or a keyword split by a comment.
+/// * a MySQL versioned comment, a keyword split by a comment, or a nested comment.
 fn inert(value: &[u8], set: ByteSet, lexed: &Lexed) -> bool {
     if set.any_of(ByteSet::new(b"'\"`")) {
         return false;
     }
-    if !lexed.versioned.is_empty() || !lexed.split.is_empty() {
+    if !lexed.versioned.is_empty() || !lexed.split.is_empty() || !lexed.nested.is_empty() {
         return false;
     }
     let w = Walker {

@@ -73,7 +73,10 @@ pub(super) fn anchored(w: &Walker, at: usize, entry: Entry) -> Option<Finding> {
     };
     let walk = w.walk(at, mode, usize::MAX);
     let clean = walk.ev.comment_end && clean_comment(w, walk.end.saturating_sub(1));
-    let (confidence, shape) = weigh(&walk, entry, clean)?;
+    let spliced = entry == (Entry::String { simple: true }) && splice(w, at);
+    let Some((confidence, shape)) = weigh(&walk, entry, clean) else {
+        return spliced.then(|| finding(0.7, "string splice", at, w.toks.len()));
+    };
     // A stacked statement's evidence is its head, just after where the walk stopped.
     let tail = if walk.ev.stacked > 0.0 { 4 } else { 0 };
     Some(Finding {
@@ -82,6 +85,34 @@ pub(super) fn anchored(w: &Walker, at: usize, entry: Entry) -> Option<Finding> {
         first: at,
         end: (walk.end + tail).min(w.toks.len()).max(at + 1),
     })
+}
+
+/// Whether the tokens from `at` (just after the closing quote) re-open the string
+/// with the operator that followed the quote: `' || x || '`, `" | type … | "`,
+/// `'+f(1)+'`. Breaking out of a string literal and back in around an operand is how
+/// an expression is spliced into a quoted value; the application's own closing quote
+/// then ends the empty string the value leaves open. What is spliced need not be
+/// valid SQL to show the intent, but it must start like an operand.
+fn splice(w: &Walker, at: usize) -> bool {
+    let n = w.toks.len();
+    if n < at + 4 {
+        return false;
+    }
+    let reopened = w.toks.get(n - 1).is_some_and(|t| {
+        matches!(t.kind, Tk::Str { closed: false, quote } if Some(quote) == w.open_quote)
+            && t.end - t.start == 1
+    });
+    let joins = |i: usize| match w.get(i) {
+        Some(Tk::Arith(b'+' | b'|' | b'&')) => true,
+        Some(Tk::Logic) => w.text(i) == Some(b"||"),
+        _ => false,
+    };
+    let same = w.text(at).is_some() && w.text(at) == w.text(n - 2);
+    let operand = matches!(
+        w.get(at + 1),
+        Some(Tk::Word | Tk::Num | Tk::Func(_) | Tk::LParen | Tk::Var { .. })
+    );
+    reopened && joins(at) && same && operand
 }
 
 /// A value that is a statement by itself (`select * from users`, `exec xp_cmdshell …`).
@@ -266,6 +297,19 @@ pub(super) fn unanchored(w: &Walker, from: usize, lexed: &Lexed) -> Option<Findi
         );
         if code {
             keep(&mut best, Some(finding(0.8, "versioned comment", i, i + 1)));
+        }
+    }
+    // `/*/*/2 union`: code after a comment that nesting dialects do not see closed.
+    for &i in lexed.nested.iter().filter(|&&i| i >= from) {
+        let code = (i..(i + 3).min(w.toks.len())).any(|j| {
+            matches!(
+                w.get(j),
+                Some(Tk::Kw(_) | Tk::Func(_) | Tk::Logic | Tk::Semi)
+            )
+        });
+        if code {
+            let end = (i + 3).min(w.toks.len());
+            keep(&mut best, Some(finding(0.8, "nested comment", i, end)));
         }
     }
     for &i in lexed.split.iter().filter(|&&i| i >= from) {

@@ -107,6 +107,23 @@ const ATTACKS: &[&str] = &[
     // In a URL path.
     "/login/ or a=a--",
     "/api/v1/users/-7379 union all select 9813,9813--",
+    // A delay call joined to the closing quote; the `+`s may have become spaces, and
+    // `20.to_i` is the number `20.` then a name.
+    "x'+sleep(20.to_i)+'",
+    "2010-01-01' sleep(20.to_i) '",
+    "a@b.example\" pg_sleep(7.seconds) \"",
+    "/post/2010-01-01' benchmark(9.e9,md5(1)) '",
+    "k' extractvalue(1,concat(0x7e,version.x)) '",
+    // Breaking out of the string and back in around an operand.
+    "\" | type %SystemDrive%\\config.ini | \"",
+    "' || current_user || '",
+    "x'+whoami+'",
+    "\"&(net user)&\"",
+    // Code after a comment that dialects close in different places.
+    "/post/*/*/2 union all/bar",
+    "1/*/*/and 2>1",
+    "x /* a /* b */ or 1",
+    "1' or 1.e(1) or '1'='1",
 ];
 
 /// Values that must not be flagged: prose, apostrophes, names, numbers, URLs, agents.
@@ -181,6 +198,15 @@ const BENIGN: &[&str] = &[
     "And 'twere the cheaper way:",
     "And therefore is he",
     "Now, by mine honour, by my life, by my troth,\nI will appeach the villain.",
+    "can't sleep(8 hours)",
+    "x' sleep(well) '",
+    "it's 20.to_i in Ruby",
+    "v1.2a and 3.x",
+    "/static/*/*/logo.png",
+    "/* see /* nested */ notes */",
+    "' | '",
+    "\"a\" | \"b\"",
+    "'tis | the end | '",
 ];
 
 #[test]
@@ -248,6 +274,11 @@ fn tokenizer_classifies() {
         ),
         ("0x41 0b1 1.5e3 .5", &[Tk::Num, Tk::Num, Tk::Num, Tk::Num]),
         ("3pm 1union", &[Tk::Word, Tk::Num, Tk::Kw(Kw::Union)]),
+        ("20.to_i 1.5x", &[Tk::Num, Tk::Word, Tk::Num, Tk::Word]),
+        (
+            "1.e(1)",
+            &[Tk::Func(FnClass::Unknown), Tk::LParen, Tk::Num, Tk::RParen],
+        ),
         (
             "sleep(5)",
             &[Tk::Func(FnClass::Time), Tk::LParen, Tk::Num, Tk::RParen],

@@ -179,6 +179,7 @@ impl<'a> Walker<'a> {
     fn run(&self, at: usize, mode: Mode, window: usize, nested: bool) -> Walk {
         let mut st = State {
             w: self,
+            start: at,
             i: at,
             limit: at.saturating_add(window).min(self.toks.len()),
             nested,
@@ -318,6 +319,8 @@ enum Step {
 
 struct State<'w, 'a> {
     w: &'w Walker<'a>,
+    /// The token the walk started at.
+    start: usize,
     i: usize,
     limit: usize,
     nested: bool,
@@ -660,10 +663,27 @@ impl State<'_, '_> {
             Tk::Kw(kw) if vocab::starts_statement(kw) => return self.batch(),
             Tk::Func(_) if self.w.is_word(self.i, b"if") => return self.batch(),
             Tk::LParen if self.peek(1) == Some(Tk::Kw(Kw::Select)) => return self.batch(),
+            Tk::Func(class) if self.joined_call(class) => {
+                self.want = true;
+                return Step::Go;
+            }
             _ => return Step::End(false),
         }
         self.i += 1;
         Step::Go
+    }
+
+    /// Whether the `class` call at the start of a walk after a closing quote is joined
+    /// to the string: `'+sleep(5)+'` (concatenation, MySQL and T-SQL) arrives as
+    /// `' sleep(5) '` once a form or query decoding made its `+`s spaces, so a delay,
+    /// error-based or system call with SQL arguments right after the quote reads as
+    /// the `+` operand it was. Other names there stay prose (`don't` is `don` `t`).
+    fn joined_call(&self, class: FnClass) -> bool {
+        self.mode == Mode::Tail
+            && self.i == self.start
+            && matches!(class, FnClass::Time | FnClass::Error | FnClass::System)
+            && self.peek(1) == Some(Tk::LParen)
+            && self.w.sql_call(self.i)
     }
 
     fn compare(&mut self) {
