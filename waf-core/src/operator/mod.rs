@@ -219,8 +219,9 @@ impl Operator {
     }
 
     /// [`Operator::find`], also giving the capture groups when `groups` is given:
-    /// group 0 is the matched part, then the pattern's own groups for `@rx` (at most
-    /// nine, as ModSecurity's `capture` keeps `TX:0`–`TX:9`).
+    /// group 0 is the matched part, then the pattern's own groups for `@rx` by number
+    /// (at most nine, as ModSecurity's `capture` keeps `TX:0`–`TX:9`; empty for a group
+    /// that took no part in the match).
     pub fn find_captures<'v>(
         &self,
         value: &'v [u8],
@@ -231,10 +232,17 @@ impl Operator {
         };
         groups.clear();
         if let Self::Rx(rx) | Self::RxGlobal(rx) = self {
+            // Most values do not match: the plain search (with its prefilter) decides
+            // before any capture slots are allocated.
+            rx.find(value)?;
             let mut locations = rx.locations();
             let span = rx.read_at(&mut locations, value, 0)?;
             groups.push(&value[span.clone()]);
-            groups.extend(rx.groups(&locations).take(9).map(|g| &value[g]));
+            groups.extend(
+                rx.numbered_groups(&locations)
+                    .take(9)
+                    .map(|g| g.map_or(&value[..0], |g| &value[g])),
+            );
             return Some(Found::part(&value[span]));
         }
         let found = self.find(value)?;

@@ -127,6 +127,17 @@ impl Rx {
         Some(whole.start()..end)
     }
 
+    /// The spans of the pattern's own groups, by number (group 0 excluded), for the match
+    /// last read into `locations`; `None` for a group that took no part in it.
+    pub(super) fn numbered_groups<'a>(
+        &'a self,
+        locations: &'a CaptureLocations,
+    ) -> impl Iterator<Item = Option<Range<usize>>> + 'a {
+        (1..locations.len())
+            .filter(|i| !self.lookaheads.contains(i))
+            .map(|i| locations.get(i).map(|(start, end)| start..end))
+    }
+
     /// The spans of the groups of the pattern's own that took part in the match last read
     /// into `locations` (group 0 excluded).
     pub(super) fn groups<'a>(

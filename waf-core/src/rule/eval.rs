@@ -3,7 +3,7 @@
 use super::action::{Ctl, Effect, SetOp};
 use super::macros::{MacroText, Reference};
 use super::target::{Collection, Selector, Target, Value};
-use super::transaction::{Context, RuleSelection, State, TargetRemoval};
+use super::transaction::{Context, RuleSelection, State, TargetRemoval, TransformCache};
 use super::{Disruptive, Phase, Rule, RuleOperator, RuleSet, Step, TargetSpec, Transaction};
 use crate::operator::Operator;
 use crate::request::RequestView;
@@ -11,7 +11,6 @@ use crate::response::ResponseView;
 use crate::transform;
 use crate::verdict::{Evidence, RuleMatch};
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 use waf_rules::seclang::EngineMode;
 
@@ -308,7 +307,7 @@ fn test_each_step(rule: &Rule, operator: &Operator, value: &Value<'_>) -> Option
 /// The value after the rule's transformations, from the transaction's cache when the
 /// same bytes went through the same chain before.
 fn transformed<'c>(
-    cache: &'c mut HashMap<(usize, usize, usize), Option<Vec<u8>>>,
+    cache: &'c mut TransformCache,
     rules: &RuleSet,
     rule: &Rule,
     value: &'c Value<'_>,

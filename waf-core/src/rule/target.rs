@@ -396,18 +396,18 @@ impl Target {
         removed: &[&super::TargetSpec],
         mut f: impl FnMut(Value<'r>),
     ) {
-        let removed: Vec<&Option<Selector>> = removed
+        // No allocation: most rules have nothing removed.
+        let removed = removed
             .iter()
             .filter(|(c, _)| *c == self.collection)
-            .map(|(_, s)| s)
-            .collect();
-        if removed.iter().any(|s| s.is_none()) {
+            .map(|(_, s)| s);
+        if removed.clone().any(|s| s.is_none()) {
             return;
         }
         let keep = |name: &[u8]| {
             self.keep(name)
                 && !removed
-                    .iter()
+                    .clone()
                     .any(|s| s.as_ref().is_some_and(|s| s.selects(name)))
         };
         if self.count {

@@ -8,6 +8,7 @@ use super::{AllowScope, Phase, RuleSet};
 use crate::request::{BodyProcessor, Field, Limits, RequestView};
 use crate::response::ResponseView;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use waf_rules::seclang::{EngineMode, IdRange};
@@ -62,7 +63,7 @@ pub struct Transaction {
     pub(super) state: State,
     /// Transformation results by (value address, value length, transformation chain);
     /// `None` when the chain left the value unchanged.
-    pub(super) cache: HashMap<(usize, usize, usize), Option<Vec<u8>>>,
+    pub(super) cache: TransformCache,
     pub(super) outcome: Outcome,
     /// The request as `ctl:requestBodyProcessor` / `ctl:requestBodyAccess` make phase 2
     /// see it, when they changed it.
@@ -70,6 +71,36 @@ pub struct Transaction {
     limits: Limits,
     /// Phases run so far.
     done: Vec<Phase>,
+}
+
+/// The per-transaction transformation cache.
+pub(crate) type TransformCache =
+    HashMap<(usize, usize, usize), Option<Vec<u8>>, BuildHasherDefault<KeyHasher>>;
+
+/// A multiply-rotate hasher for the transformation cache: its keys are addresses and
+/// table indexes the engine picks, never bytes a client sends, so a keyed hash (and its
+/// cost, a third of a cache lookup) buys nothing here.
+#[derive(Default)]
+pub(crate) struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// What the rules read and write besides the request.
@@ -165,7 +196,7 @@ impl Transaction {
                     epoch: now.as_secs(),
                 },
             },
-            cache: HashMap::new(),
+            cache: TransformCache::default(),
             outcome: Outcome::default(),
             reread: None,
             limits: limits.clone(),
