@@ -252,6 +252,17 @@ impl Operator {
         Some(found)
     }
 
+    /// Literals, lowercased, one of which (ignoring ASCII case) occurs in every value
+    /// this operator matches: what lets a rule set skip rules without running them.
+    /// `None` when the operator has no such set (only `@rx` patterns with a selective
+    /// one have it).
+    pub fn required_literals(&self) -> Option<&[Vec<u8>]> {
+        match self {
+            Self::Rx(rx) | Self::RxGlobal(rx) => rx.required_literals(),
+            _ => None,
+        }
+    }
+
     /// Tests `value`; on a match, says what matched.
     pub fn find<'v>(&self, value: &'v [u8]) -> Option<Found<'v>> {
         let whole = |hit: bool| hit.then(|| Found::part(value));

@@ -69,6 +69,9 @@ pub(super) struct Prefilter {
     /// Every match contains one of its literals; `None` when the pattern has no selective
     /// set, or searching for it would not pay.
     literals: Option<AhoCorasick>,
+    /// The required literals, lowercased, whether or not searching for them alone pays:
+    /// a rule set searches the literals of all its rules in one pass.
+    required: Option<Vec<Vec<u8>>>,
 }
 
 impl Prefilter {
@@ -103,8 +106,13 @@ impl Prefilter {
         // nothing.
         let min_len = hir.properties().minimum_len().unwrap_or(0);
         let fold = case_insensitive(pattern);
+        // The analysis is the costly part of loading a rule set: run it once.
+        let found = required_literals(&hir, fold);
+        let required = found
+            .as_ref()
+            .map(|set| set.iter().map(|l| l.to_ascii_lowercase()).collect());
         let literals = (!(fast_only && has_prefixes(&hir)))
-            .then(|| required_literals(&hir, fold))
+            .then_some(found)
             .flatten()
             .and_then(|set| {
                 // Exact literals are searched fast (one by `memmem`, a few with SIMD); every
@@ -121,7 +129,11 @@ impl Prefilter {
                     .build(variants.unwrap_or(set))
                     .ok()
             });
-        (min_len > 0 || literals.is_some()).then_some(Self { min_len, literals })
+        (min_len > 0 || required.is_some()).then_some(Self {
+            min_len,
+            literals,
+            required,
+        })
     }
 
     /// Whether the regex may match in `haystack` (the part of the value a match must lie
@@ -132,6 +144,12 @@ impl Prefilter {
                 .literals
                 .as_ref()
                 .is_none_or(|literals| literals.is_match(haystack))
+    }
+
+    /// Literals one of which every match contains, lowercased (to be searched ignoring
+    /// ASCII case); `None` when no selective set exists.
+    pub(super) fn required(&self) -> Option<&[Vec<u8>]> {
+        self.required.as_deref()
     }
 
     /// Whether a literal set was found (for reports).

@@ -62,6 +62,12 @@ impl Rx {
         })
     }
 
+    /// Literals one of which every match contains, lowercased; see
+    /// [`super::Operator::required_literals`].
+    pub(super) fn required_literals(&self) -> Option<&[Vec<u8>]> {
+        self.prefilter.as_ref()?.required()
+    }
+
     /// Whether a match may start at or after `start` in `value`; `false` only if none can.
     fn may_match(&self, value: &[u8], start: usize) -> bool {
         // A match starting at or after `start` lies entirely within `value[start..]`; the

@@ -7,6 +7,7 @@
 //! markers.
 
 use super::action::{self, TagPattern};
+use super::literals::LiteralIndex;
 use super::{
     AllowScope, Disruptive, MacroText, Phase, Rule, RuleOperator, RuleSet, Selector, Settings,
     Severity, Step, Target,
@@ -596,6 +597,7 @@ fn compile_rule(
         skip_after,
         chain: None,
         transform_chain: 0,
+        literal_slot: None,
     })
 }
 
@@ -662,12 +664,14 @@ pub(super) fn assemble(source: &str, items: Vec<Item>, settings: Settings) -> Ru
             }
         }
     }
+    let literals = LiteralIndex::build(rules.iter_mut(), chains.len());
     RuleSet {
         source: Arc::from(source),
         rules,
         phases,
         settings,
         transform_chains: chains,
+        literals,
     }
 }
 
@@ -679,7 +683,16 @@ fn targets(variables: &[seclang::Variable]) -> Result<Vec<Target>, String> {
     for variable in variables {
         let collection = Collection::from_name(&variable.collection)
             .ok_or_else(|| format!("unsupported variable {}", variable.collection))?;
-        let selector = variable.selector.as_ref().map(selector).transpose()?;
+        let mut selector = variable.selector.as_ref().map(selector).transpose()?;
+        // Variable collections keep their names lower case; so do their selectors, for
+        // a direct lookup.
+        if let (
+            Collection::Tx | Collection::Env | Collection::Stored(_),
+            Some(Selector::Name(name)),
+        ) = (collection, &mut selector)
+        {
+            name.make_ascii_lowercase();
+        }
         if variable.exclude {
             let selector = selector
                 .ok_or_else(|| format!("exclusion !{} needs a member", variable.collection))?;

@@ -1,6 +1,7 @@
 //! Running the rules of one phase within a [`Transaction`].
 
 use super::action::{Ctl, Effect, SetOp};
+use super::literals;
 use super::macros::{MacroText, Reference};
 use super::target::{Collection, Selector, Target, Value};
 use super::transaction::{Context, RuleSelection, State, TargetRemoval, TransformCache};
@@ -170,7 +171,12 @@ fn match_rule(
     head: &Rule,
     rule: &Rule,
 ) -> Option<Hit> {
-    let Transaction { state, cache, .. } = transaction;
+    let Transaction {
+        state,
+        cache,
+        literal_hits,
+        ..
+    } = transaction;
     let context = scope.context(state);
     let rules = scope.rules;
     let expanded;
@@ -206,6 +212,21 @@ fn match_rule(
                 test_each_step(rule, operator, &value)
             } else {
                 let transformed = transformed(cache, rules, rule, &value);
+                if let Some(slot) = rule.literal_slot {
+                    let chain = rule.transform_chain;
+                    let present = if value.stable {
+                        let key = (value.bytes.as_ptr() as usize, value.bytes.len(), chain);
+                        let hits = literal_hits
+                            .entry(key)
+                            .or_insert_with(|| rules.literal_index().hits(chain, &transformed));
+                        literals::contains(hits, slot)
+                    } else {
+                        literals::contains(&rules.literal_index().hits(chain, &transformed), slot)
+                    };
+                    if !present {
+                        return;
+                    }
+                }
                 test(rule, operator, &transformed)
             };
             if let Some(found) = found {
@@ -494,6 +515,10 @@ fn resolve(reference: &Reference, context: &Context<'_>, rule: &Rule) -> Option<
             "phase" => Some((rule.phase as u8).to_string().into_bytes()),
             _ => None,
         };
+    }
+    if reference.collection == "TX" {
+        // The common case (CRS scores and limits), without building a target.
+        return context.state.tx.get(reference.member.as_deref()?).cloned();
     }
     let target = Target {
         collection: Collection::from_name(&reference.collection)?,

@@ -38,6 +38,7 @@
 mod action;
 mod compile;
 mod eval;
+mod literals;
 mod macros;
 mod settings;
 mod target;
@@ -277,6 +278,8 @@ pub struct Rule {
     /// This rule's transformation chain in [`RuleSet`]'s table, for the per-transaction
     /// cache.
     pub(crate) transform_chain: usize,
+    /// Its bit in its chain's literal automaton, when it takes part (see `literals`).
+    pub(crate) literal_slot: Option<usize>,
 }
 
 /// One step of a phase's program.
@@ -298,6 +301,7 @@ pub struct RuleSet {
     phases: [Vec<Step>; 5],
     settings: Settings,
     transform_chains: Vec<Vec<Transform>>,
+    literals: literals::LiteralIndex,
 }
 
 impl RuleSet {
@@ -374,6 +378,10 @@ impl RuleSet {
 
     pub(crate) fn transform_chain(&self, index: usize) -> &[Transform] {
         &self.transform_chains[index]
+    }
+
+    pub(crate) fn literal_index(&self) -> &literals::LiteralIndex {
+        &self.literals
     }
 }
 

@@ -3,6 +3,7 @@
 use super::transaction::Context;
 use crate::request::{BodyProcessor, Field, MultipartFlags};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// A request collection, named as in SecLang.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -424,6 +425,28 @@ impl Target {
         }
     }
 
+    /// The members of a variable collection (`TX`, …): one lookup for a named member
+    /// (names are stored lower case, and so are the compiled selectors of these
+    /// collections), else every member.
+    fn variables<'r>(
+        &self,
+        map: &'r BTreeMap<String, Vec<u8>>,
+        vars: &dyn Fn(&mut dyn Iterator<Item = (&'r str, &'r [u8])>, &mut dyn FnMut(Value<'r>)),
+        f: &mut dyn FnMut(Value<'r>),
+    ) {
+        if let Some(Selector::Name(name)) = &self.selector {
+            let found = std::str::from_utf8(name)
+                .ok()
+                .and_then(|name| map.get_key_value(name));
+            vars(
+                &mut found.into_iter().map(|(k, v)| (k.as_str(), v.as_slice())),
+                f,
+            );
+        } else {
+            vars(&mut map.iter().map(|(k, v)| (k.as_str(), v.as_slice())), f);
+        }
+    }
+
     fn keep(&self, name: &[u8]) -> bool {
         self.selector.as_ref().is_none_or(|s| s.selects(name))
             && !self.exclusions.iter().any(|s| s.selects(name))
@@ -583,20 +606,11 @@ impl Target {
             FilesCombinedSize => {
                 single(number(request.files.iter().map(|file| file.size).sum()), f)
             }
-            Tx => vars(
-                &mut state.tx.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
-                f,
-            ),
-            Env => vars(
-                &mut state.env.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
-                f,
-            ),
+            Tx => self.variables(&state.tx, &vars, f),
+            Env => self.variables(&state.env, &vars, f),
             Stored(store) => {
                 if let Some(vars_of) = state.stores.get(store) {
-                    vars(
-                        &mut vars_of.iter().map(|(k, v)| (k.as_str(), v.as_slice())),
-                        f,
-                    )
+                    self.variables(vars_of, &vars, f)
                 }
             }
             MatchedVar => {

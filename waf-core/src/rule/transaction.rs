@@ -3,6 +3,7 @@
 //! matched variables, captures and the transformation cache.
 
 use super::eval::{self, Outcome};
+use super::literals::Hits;
 use super::target::TimePart;
 use super::{AllowScope, Phase, RuleSet};
 use crate::request::{BodyProcessor, Field, Limits, RequestView};
@@ -64,6 +65,9 @@ pub struct Transaction {
     /// Transformation results by (value address, value length, transformation chain);
     /// `None` when the chain left the value unchanged.
     pub(super) cache: TransformCache,
+    /// Which rules' literals each transformed value holds (see `literals`), keyed as
+    /// `cache`.
+    pub(super) literal_hits: HashMap<(usize, usize, usize), Hits, BuildHasherDefault<KeyHasher>>,
     pub(super) outcome: Outcome,
     /// The request as `ctl:requestBodyProcessor` / `ctl:requestBodyAccess` make phase 2
     /// see it, when they changed it.
@@ -197,6 +201,7 @@ impl Transaction {
                 },
             },
             cache: TransformCache::default(),
+            literal_hits: HashMap::default(),
             outcome: Outcome::default(),
             reread: None,
             limits: limits.clone(),
