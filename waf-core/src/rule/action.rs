@@ -133,9 +133,15 @@ pub(super) fn setvar(value: &str) -> Result<Effect, String> {
         .split_once('.')
         .filter(|(c, n)| !c.is_empty() && !n.is_empty())
         .ok_or_else(|| format!("setvar {value:?} needs COLLECTION.NAME"))?;
+    // Variable names compare lower case; a constant one is lowered once, here.
+    let name = MacroText::parse(name);
+    let name = match name.constant() {
+        Some(text) => MacroText::parse(&String::from_utf8_lossy(text).to_ascii_lowercase()),
+        None => name,
+    };
     Ok(Effect::SetVar {
         collection: collection.to_ascii_lowercase(),
-        name: MacroText::parse(name),
+        name,
         op,
         value: MacroText::parse(operand),
     })

@@ -406,8 +406,15 @@ fn apply(transaction: &mut Transaction, scope: &Scope<'_>, head: &Rule, effect: 
             op,
             value,
         } => {
-            let name = text(name).to_ascii_lowercase();
-            let operand = expand(value, &context, head).into_owned();
+            // Names are compared lower case; most are constants, compiled lower case.
+            let name = expand(name, &context, head);
+            let name = String::from_utf8_lossy(&name);
+            let name: Cow<'_, str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                name
+            };
+            let operand = expand(value, &context, head);
             let vars = match collection.as_str() {
                 "tx" => &mut transaction.state.tx,
                 other => {
@@ -417,23 +424,31 @@ fn apply(transaction: &mut Transaction, scope: &Scope<'_>, head: &Rule, effect: 
                     transaction.state.stores.entry(store).or_default()
                 }
             };
+            if *op == SetOp::Delete {
+                vars.remove(name.as_ref());
+                return;
+            }
+            let slot = match vars.get_mut(name.as_ref()) {
+                Some(slot) => slot,
+                None => vars.entry(name.into_owned()).or_default(),
+            };
             match op {
                 SetOp::Assign => {
-                    vars.insert(name, operand);
-                }
-                SetOp::Delete => {
-                    vars.remove(&name);
+                    slot.clear();
+                    slot.extend_from_slice(&operand);
                 }
                 SetOp::Add | SetOp::Subtract => {
-                    let current = vars.get(&name).map_or(0, |v| number(v));
+                    let current = number(slot);
                     let delta = number(&operand);
                     let next = if *op == SetOp::Add {
                         current.saturating_add(delta)
                     } else {
                         current.saturating_sub(delta)
                     };
-                    vars.insert(name, next.to_string().into_bytes());
+                    slot.clear();
+                    slot.extend_from_slice(next.to_string().as_bytes());
                 }
+                SetOp::Delete => {}
             }
             return;
         }

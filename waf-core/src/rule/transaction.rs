@@ -200,8 +200,9 @@ impl Transaction {
                     epoch: now.as_secs(),
                 },
             },
-            cache: TransformCache::default(),
-            literal_hits: HashMap::default(),
+            // Sized for a typical request through the CRS, so that it rarely grows.
+            cache: TransformCache::with_capacity_and_hasher(256, Default::default()),
+            literal_hits: HashMap::with_capacity_and_hasher(128, Default::default()),
             outcome: Outcome::default(),
             reread: None,
             limits: limits.clone(),
