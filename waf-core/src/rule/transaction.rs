@@ -242,6 +242,7 @@ impl Transaction {
         request: &RequestView,
         response: &ResponseView,
     ) {
+        self.forget_cached_values();
         let reread = self.reread.take();
         let seen = reread.as_ref().unwrap_or(request);
         self.state.response_body_inspected = response
@@ -259,10 +260,18 @@ impl Transaction {
         request: &RequestView,
         response: Option<&ResponseView>,
     ) {
+        self.forget_cached_values();
         let reread = self.reread.take();
         let seen = reread.as_ref().unwrap_or(request);
         self.run(rules, Phase::Logging, seen, response);
         self.reread = reread;
+    }
+
+    /// Empties the caches keyed by value addresses: the response handed to a later
+    /// phase may live where bytes of an earlier, dropped one did.
+    fn forget_cached_values(&mut self) {
+        self.cache.clear();
+        self.literal_hits.clear();
     }
 
     /// What the phases run so far found.
