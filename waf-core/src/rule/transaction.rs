@@ -35,7 +35,7 @@ use super::action::TagPattern;
 /// SecResponseBodyAccess On
 /// SecRule ARGS:debug "@streq 1" "id:1,phase:1,pass,nolog,setvar:tx.debug=1"
 /// SecRule RESPONSE_BODY "@rx stack trace" "id:2,phase:4,chain,deny,status:500"
-///     SecRule TX:debug "!@eq 1""#,
+///     SecRule &TX:debug "@eq 0""#,
 ///     )?,
 /// )?;
 /// let request = RequestView::from_raw(
