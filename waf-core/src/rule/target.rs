@@ -164,6 +164,10 @@ pub enum TimePart {
     Weekday,
 }
 
+/// Hands each (name, value) of a variable collection on as a [`Value`].
+type EmitVariables<'r, 'f> =
+    dyn Fn(&mut dyn Iterator<Item = (&'r str, &'r [u8])>, &mut dyn FnMut(Value<'r>)) + 'f;
+
 /// Reads one multipart flag.
 pub type FlagReader = fn(&MultipartFlags) -> bool;
 
@@ -431,7 +435,7 @@ impl Target {
     fn variables<'r>(
         &self,
         map: &'r BTreeMap<String, Vec<u8>>,
-        vars: &dyn Fn(&mut dyn Iterator<Item = (&'r str, &'r [u8])>, &mut dyn FnMut(Value<'r>)),
+        vars: &EmitVariables<'r, '_>,
         f: &mut dyn FnMut(Value<'r>),
     ) {
         if let Some(Selector::Name(name)) = &self.selector {
