@@ -17,6 +17,8 @@
 //! # Ok::<(), waf_core::Error>(())
 //! ```
 
+use crate::defense::ActiveDefense;
+use crate::ratelimit::{LimiterSettings, RateLimitRule};
 use crate::request::Limits;
 use crate::scoring::Scoring;
 use crate::{Error, ErrorKind};
@@ -45,6 +47,13 @@ pub struct Config {
     pub scoring: Scoring,
     /// Request parsing limits.
     pub limits: Limits,
+    /// Rate limits (`[[rate_limits]]` tables), all checked; the first a request is
+    /// over decides.
+    pub rate_limits: Vec<RateLimitRule>,
+    /// Settings of the rate limiter as a whole.
+    pub limiter: LimiterSettings,
+    /// Banning clients that keep being denied.
+    pub active_defense: ActiveDefense,
 }
 
 impl Default for Config {
@@ -54,6 +63,9 @@ impl Default for Config {
             deny_status: 403,
             scoring: Scoring::default(),
             limits: Limits::default(),
+            rate_limits: Vec::new(),
+            limiter: LimiterSettings::default(),
+            active_defense: ActiveDefense::default(),
         }
     }
 }
@@ -80,6 +92,22 @@ impl Config {
         if self.limits.max_depth == 0 {
             return fail("limits.max_depth must be ≥ 1".into());
         }
+        if self.limiter.max_keys == 0 {
+            return fail("limiter.max_keys must be ≥ 1".into());
+        }
+        for (index, rule) in self.rate_limits.iter().enumerate() {
+            rule.validate(index).or_else(fail)?;
+            if self.rate_limits[..index]
+                .iter()
+                .any(|r| r.name == rule.name)
+            {
+                return fail(format!(
+                    "rate_limits[{index}]: name {:?} is used twice",
+                    rule.name
+                ));
+            }
+        }
+        self.active_defense.validate().or_else(fail)?;
         self.scoring.validate().or_else(fail)
     }
 }

@@ -3,7 +3,8 @@
 //! No I/O, no async, no global state: a [`RequestView`](request::RequestView) goes in,
 //! a [`Verdict`] comes out. Around that sit the pieces every deployment shares:
 //! compiled rules ([`rule`]), [`transform`]ations and [`operator`]s, weighted
-//! [`scoring`], a blocklist and the [`decision`] stream of bans and unbans.
+//! [`scoring`], a [`blocklist`], [`ratelimit`]s, [`defense`] against repeat offenders,
+//! threat [`intel`]ligence and the [`decision`] stream of bans and unbans.
 //!
 //! ```
 //! use std::net::Ipv4Addr;
@@ -30,11 +31,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod blocklist;
+pub mod blocklist;
+mod bounded;
 mod config;
 pub mod decision;
+pub mod defense;
 mod error;
+pub mod intel;
 pub mod operator;
+mod prefix;
+pub mod ratelimit;
 pub mod request;
 pub mod response;
 pub mod rule;

@@ -126,6 +126,27 @@ impl RuleMatch {
     }
 }
 
+impl RuleMatch {
+    /// The match recorded for a rate-limited request: rule id 0, source `ratelimit`,
+    /// the limit's name as data.
+    pub(crate) fn rate_limit(
+        limited: &crate::ratelimit::Limited,
+        request: &crate::request::RequestView,
+    ) -> Self {
+        Self {
+            rule_id: 0,
+            source: Arc::from("ratelimit"),
+            message: Arc::from(limited.message.as_str()),
+            data: Some(limited.rule.clone()),
+            severity: Severity::Warning,
+            tags: Arc::from(Vec::new()),
+            variable: "REMOTE_ADDR".into(),
+            value: request.client.to_string(),
+            evidence: None,
+        }
+    }
+}
+
 /// Lossy UTF-8, at most [`MAX_MATCHED_VALUE`] bytes, cut on a character boundary.
 fn cut(value: &[u8]) -> String {
     let text = String::from_utf8_lossy(&value[..value.len().min(MAX_MATCHED_VALUE + 4)]);
@@ -169,6 +190,10 @@ pub enum Reason {
     DenyRule,
     /// The client is on the blocklist.
     Blocklisted,
+    /// This request took the client over a rate limit (and started its cooldown).
+    RateLimited,
+    /// The client is cooling down after going over a rate limit.
+    CoolingDown,
 }
 
 /// The engine's answer for one request.

@@ -4,6 +4,8 @@ use crate::Error;
 use crate::blocklist::Blocklist;
 use crate::config::{Config, Mode};
 use crate::decision::{Decision, DecisionStream};
+use crate::defense::Tracker;
+use crate::ratelimit::RateLimiter;
 use crate::request::{Limits, RequestView};
 use crate::response::ResponseView;
 use crate::rule::{RuleSet, Transaction};
@@ -47,6 +49,8 @@ struct Shared {
     current: ArcSwap<Generation>,
     sources: Vec<Arc<dyn SignalSource>>,
     blocklist: Blocklist,
+    limiter: RateLimiter,
+    offenders: Tracker,
     decisions: DecisionStream,
 }
 
@@ -125,9 +129,20 @@ impl Waf {
     /// Inspects one request (the request phases; see [`Waf::begin`] to inspect its
     /// response too).
     pub fn inspect(&self, request: &RequestView) -> Verdict {
+        self.inspect_at(request, Instant::now())
+    }
+
+    /// Inspects one request as if at `now`: what rate limits, bans and active defense
+    /// see as the time. For tests and for replaying recorded traffic at its own pace.
+    pub fn inspect_at(&self, request: &RequestView, now: Instant) -> Verdict {
         let generation = self.shared.current.load_full();
         let mut transaction = Transaction::new(&generation.config.limits);
-        self.inspect_request(&generation, request, &mut transaction, Instant::now())
+        self.inspect_request(&generation, request, &mut transaction, now)
+    }
+
+    /// The rate limiter's state: how many keys it holds, how many it evicted.
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.shared.limiter
     }
 
     /// Inspects a request and keeps what its rules found, so that its response can be
@@ -204,6 +219,27 @@ impl Waf {
             };
             return enforce(config.mode, verdict);
         }
+        if let Some(limited) =
+            self.shared
+                .limiter
+                .check(&config.rate_limits, config.limiter.max_keys, request, now)
+        {
+            let verdict = Verdict {
+                action: Action::RateLimit {
+                    retry_after: limited.retry_after,
+                },
+                reason: if limited.exceeded {
+                    Reason::RateLimited
+                } else {
+                    Reason::CoolingDown
+                },
+                score: 0.0,
+                anomaly_score: 0,
+                contributions: Vec::new(),
+                matches: vec![RuleMatch::rate_limit(&limited, request)],
+            };
+            return enforce(config.mode, verdict);
+        }
         transaction.run_request(&generation.rules, request);
         let outcome = transaction.outcome();
         let threshold = outcome
@@ -224,8 +260,22 @@ impl Waf {
             Some(status) => (Action::Deny { status }, Reason::DenyRule),
             None => scoring.decide(score, outcome.anomaly_score, threshold, config.deny_status),
         };
+        let mode = mode(config.mode, &generation.rules, outcome.engine);
+        if mode == Mode::Block {
+            // Only what is enforced counts: detection only never bans.
+            let denied = matches!(action, Action::Deny { .. });
+            if let Some(ban) = self.shared.offenders.observe(
+                &config.active_defense,
+                request.client,
+                denied,
+                score,
+                now,
+            ) {
+                self.ban_at(request.client.into(), Some(ban.ttl), &ban.reason, now);
+            }
+        }
         enforce(
-            mode(config.mode, &generation.rules, outcome.engine),
+            mode,
             Verdict {
                 action,
                 reason,
@@ -248,10 +298,15 @@ impl Waf {
     /// Replaces the configuration (mode, scoring, limits) after checking it.
     pub fn reload_config(&self, config: Config) -> Result<(), Error> {
         config.validate()?;
-        self.shared.current.rcu(|current| Generation {
+        let old = self.shared.current.rcu(|current| Generation {
             config: config.clone(),
             rules: current.rules.clone(),
         });
+        if old.config.rate_limits != config.rate_limits {
+            // The limiter's keys name limits by position: they would count against
+            // other limits now.
+            self.shared.limiter.clear();
+        }
         Ok(())
     }
 
@@ -268,9 +323,11 @@ impl Waf {
 
     /// Bans `target` for `ttl` (`None`: until unbanned) and tells subscribers.
     pub fn ban(&self, target: IpNet, ttl: Option<Duration>, reason: &str) {
-        self.shared
-            .blocklist
-            .insert(target, ttl, reason, Instant::now());
+        self.ban_at(target, ttl, reason, Instant::now());
+    }
+
+    fn ban_at(&self, target: IpNet, ttl: Option<Duration>, reason: &str, now: Instant) {
+        self.shared.blocklist.insert(target, ttl, reason, now);
         self.shared.decisions.publish(Decision::Ban {
             target: target.trunc(),
             ttl,
@@ -498,6 +555,8 @@ impl WafBuilder {
                 }),
                 sources: self.sources,
                 blocklist: Blocklist::default(),
+                limiter: RateLimiter::default(),
+                offenders: Tracker::default(),
                 decisions: DecisionStream::default(),
             }),
         })

@@ -3,9 +3,26 @@
 //!
 //! Requests and responses are logged alike; a response line also names the status the
 //! inner service answered with (`response_status`).
+//!
+//! A rate limit has a line of its own:
+//! `[LIMIT] IP 203.0.113.9 exceeded threshold (100/sec). Cooling down for 60s.`, once
+//! when the client goes over; the requests refused during its cooldown are logged at
+//! debug level, so that a flood does not flood the log as well.
 
 use std::net::IpAddr;
-use waf_core::{Action, Verdict};
+use waf_core::{Action, Reason, Verdict};
+
+/// The `[LIMIT]` line of a rate-limited verdict, and whether it is worth a warning (the
+/// request that went over) rather than a debug line (one refused while cooling down).
+fn limit_line(verdict: &Verdict) -> (String, bool) {
+    let message = verdict
+        .primary_match()
+        .map_or("rate limit exceeded", |m| &*m.message);
+    (
+        format!("[LIMIT] {message}."),
+        verdict.reason != Reason::CoolingDown,
+    )
+}
 
 /// The parts of a decision line: tag, rule source, rule id and message; `None` for a
 /// quiet allow, which is not logged.
@@ -31,6 +48,15 @@ pub(crate) fn decision(
     method: &str,
     path: &str,
 ) {
+    if let Action::RateLimit { .. } = verdict.action {
+        let (line, warn) = limit_line(verdict);
+        if warn {
+            tracing::warn!(target: "waf", request_id, %client, method, path, "{line}");
+        } else {
+            tracing::debug!(target: "waf", request_id, %client, method, path, "{line}");
+        }
+        return;
+    }
     let Some((tag, source, rule, message)) = line(verdict) else {
         return;
     };
@@ -80,5 +106,58 @@ pub(crate) fn logging_phase(verdict: &Verdict, request_id: &str) {
             rules = ?verdict.rule_ids(),
             "logging phase matched"
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+    use waf_core::Waf;
+    use waf_core::request::{RawRequest, RequestView};
+
+    #[test]
+    fn limit_lines_warn_once_per_cooldown() {
+        let config = waf_core::Config::from_toml(
+            "[[rate_limits]]\nname = \"all\"\nrate = 100\nburst = 100\ncooldown = 60",
+        )
+        .unwrap();
+        let waf = Waf::builder().config(config).build().unwrap();
+        let request = RequestView::from_raw(
+            RawRequest {
+                method: "GET",
+                uri: "/",
+                protocol: "HTTP/1.1",
+                headers: vec![],
+                body: Default::default(),
+                client: [203, 0, 113, 9].into(),
+            },
+            &waf.limits(),
+        );
+        let now = Instant::now();
+        for _ in 0..100 {
+            assert_eq!(waf.inspect_at(&request, now).action, Action::Allow);
+        }
+        // (seconds later, line, warning)
+        let cases = [
+            (
+                0,
+                "[LIMIT] IP 203.0.113.9 exceeded threshold (100/sec). Cooling down for 60s.",
+                true,
+            ),
+            (
+                1,
+                "[LIMIT] IP 203.0.113.9 is cooling down (59s left).",
+                false,
+            ),
+        ];
+        for (later, text, warn) in cases {
+            let verdict = waf.inspect_at(&request, now + Duration::from_secs(later));
+            assert!(
+                matches!(verdict.action, Action::RateLimit { .. }),
+                "{verdict:?}"
+            );
+            assert_eq!(limit_line(&verdict), (text.to_owned(), warn));
+        }
     }
 }
