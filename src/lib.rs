@@ -33,3 +33,20 @@ pub use waf_tower::WafLayer;
 #[doc = include_str!("../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    /// The README's configuration example is a valid configuration.
+    #[test]
+    fn readme_configuration_parses() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("```toml\n")
+            .expect("the README has a TOML example")
+            + "```toml\n".len();
+        let end = start + readme[start..].find("```").expect("the example ends");
+        let config = crate::Config::from_toml(&readme[start..end])
+            .unwrap_or_else(|e| panic!("README configuration: {e}"));
+        assert_eq!(config.rate_limits.len(), 1);
+    }
+}
