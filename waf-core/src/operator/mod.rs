@@ -254,11 +254,12 @@ impl Operator {
 
     /// Literals, lowercased, one of which (ignoring ASCII case) occurs in every value
     /// this operator matches: what lets a rule set skip rules without running them.
-    /// `None` when the operator has no such set (only `@rx` patterns with a selective
-    /// one have it).
+    /// `None` when the operator has no such set (`@pm` phrases are one; `@rx` patterns
+    /// have one when the analysis finds a selective one).
     pub fn required_literals(&self) -> Option<&[Vec<u8>]> {
         match self {
             Self::Rx(rx) | Self::RxGlobal(rx) => rx.required_literals(),
+            Self::Pm(pm) => Some(pm.phrases()),
             _ => None,
         }
     }

@@ -18,7 +18,12 @@ use aho_corasick::{AhoCorasick, MatchKind};
 
 /// A compiled phrase set.
 #[derive(Debug, Clone)]
-pub struct Pm(AhoCorasick);
+pub struct Pm {
+    automaton: AhoCorasick,
+    /// The phrases, lowercased: every match is one of them, which lets a rule set skip
+    /// the rule for values holding none (see `Operator::required_literals`).
+    phrases: Vec<Vec<u8>>,
+}
 
 impl Pm {
     /// `@pm`'s argument.
@@ -38,18 +43,27 @@ impl Pm {
     pub(super) fn new<P: AsRef<[u8]>>(
         phrases: impl IntoIterator<Item = P>,
     ) -> Result<Self, String> {
-        AhoCorasick::builder()
+        let phrases: Vec<Vec<u8>> = phrases
+            .into_iter()
+            .map(|p| p.as_ref().to_ascii_lowercase())
+            .collect();
+        let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             // The match that ends first, as ModSecurity's automaton reports it.
             .match_kind(MatchKind::Standard)
-            .build(phrases)
-            .map(Self)
-            .map_err(|e| format!("@pm phrases: {e}"))
+            .build(&phrases)
+            .map_err(|e| format!("@pm phrases: {e}"))?;
+        Ok(Self { automaton, phrases })
     }
 
     /// The first phrase found (the one that ends first).
     pub(super) fn find<'v>(&self, value: &'v [u8]) -> Option<&'v [u8]> {
-        self.0.find(value).map(|m| &value[m.range()])
+        self.automaton.find(value).map(|m| &value[m.range()])
+    }
+
+    /// The phrases, lowercased.
+    pub(super) fn phrases(&self) -> &[Vec<u8>] {
+        &self.phrases
     }
 }
 
