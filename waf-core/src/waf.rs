@@ -187,7 +187,7 @@ impl Waf {
         let generation = self.shared.current.load_full();
         let mut transaction = Transaction::new(&generation.config.limits);
         let verdict = self.inspect_request(&generation, &request, &mut transaction, Instant::now());
-        let seen = transaction.outcome().matches.len();
+        let seen = transaction.matches().len();
         Exchange {
             generation,
             request,
@@ -420,18 +420,16 @@ impl Exchange {
     /// then replaces the response) or, with the CRS, when the outbound anomaly score
     /// reaches its threshold.
     pub fn inspect_response(&mut self, response: &ResponseView) -> Verdict {
-        let generation = &self.generation;
-        let config = &generation.config;
         if self.verdict.action.status().is_some() {
             // The request was stopped; there is no response of the inner service.
             return self.verdict.clone();
         }
         self.transaction
-            .run_response(&generation.rules, &self.request, response);
+            .run_response(&self.generation.rules, &self.request, response);
+        let matches = self.new_matches();
+        let generation = &self.generation;
+        let config = &generation.config;
         let outcome = self.transaction.outcome();
-        let matches: Vec<RuleMatch> =
-            outcome.matches[self.seen.min(outcome.matches.len())..].to_vec();
-        self.seen = outcome.matches.len();
         let outbound = outcome.outbound_anomaly_score.unwrap_or(0);
         let (action, reason) = match outcome.deny_status {
             Some(status) => (Action::Deny { status }, Reason::DenyRule),
@@ -449,16 +447,14 @@ impl Exchange {
             },
         )
     }
-}
 
-impl Exchange {
     /// Runs the logging phase (5) once the response (if any) is on its way; the verdict
     /// holds that phase's matches and never stops anything.
     pub fn finish(mut self, response: Option<&ResponseView>) -> Verdict {
         self.transaction
             .run_logging(&self.generation.rules, &self.request, response);
-        let outcome = self.transaction.outcome();
-        let matches = outcome.matches[self.seen.min(outcome.matches.len())..].to_vec();
+        let matches = self.new_matches();
+        let anomaly_score = self.transaction.outcome().anomaly_score;
         let action = if matches.is_empty() {
             Action::Allow
         } else {
@@ -468,10 +464,18 @@ impl Exchange {
             action,
             reason: Reason::BelowThreshold,
             score: 0.0,
-            anomaly_score: outcome.anomaly_score,
+            anomaly_score,
             contributions: Vec::new(),
             matches,
         }
+    }
+
+    /// The matches logged since the last verdict.
+    fn new_matches(&mut self) -> Vec<RuleMatch> {
+        let all = self.transaction.matches();
+        let new = all[self.seen.min(all.len())..].to_vec();
+        self.seen = all.len();
+        new
     }
 }
 

@@ -380,8 +380,8 @@ fn phase_default(actions: &[seclang::Action]) -> Result<(Phase, PhaseDefault), S
             "t" => push_transform(&mut default.transforms, value)?,
             "status" => status = Some(parse_status(value)?),
             name => match disruptive(name, value)? {
-                Some(Some(action)) => default.disruptive = action,
-                Some(None) => {
+                Some(Chosen::Action(action)) => default.disruptive = action,
+                Some(Chosen::Block) => {
                     return Err(
                         "SecDefaultAction cannot use `block`: it defines what block does".into(),
                     );
@@ -395,11 +395,19 @@ fn phase_default(actions: &[seclang::Action]) -> Result<(Phase, PhaseDefault), S
     Ok((phase, default))
 }
 
-/// A disruptive action by name: `Some(Some(_))` for an action, `Some(None)` for
-/// `block`, `None` when `name` is not disruptive.
-fn disruptive(name: &str, value: &str) -> Result<Option<Option<Disruptive>>, String> {
-    Ok(Some(Some(match name {
-        "block" => return Ok(Some(None)),
+/// A rule's own disruptive action.
+#[derive(Clone, Copy)]
+enum Chosen {
+    /// `block`: whatever its phase's `SecDefaultAction` does.
+    Block,
+    /// Any other.
+    Action(Disruptive),
+}
+
+/// The disruptive action called `name`; `None` when `name` is not disruptive.
+fn disruptive(name: &str, value: &str) -> Result<Option<Chosen>, String> {
+    Ok(Some(Chosen::Action(match name {
+        "block" => return Ok(Some(Chosen::Block)),
         "pass" => Disruptive::Pass,
         "deny" => Disruptive::Deny { status: 403 },
         "drop" => Disruptive::Drop { status: 403 },
@@ -493,7 +501,7 @@ fn compile_rule(
     } else {
         Vec::new()
     };
-    let mut chosen: Option<Option<Disruptive>> = None;
+    let mut chosen: Option<Chosen> = None;
     let mut status = None;
     let mut effects = Vec::new();
     let mut capture = false;
@@ -557,11 +565,11 @@ fn compile_rule(
     if link_of.is_some() && chosen.is_some() {
         return Err("a chained rule may not have a disruptive action".into());
     }
-    let block = matches!(chosen, Some(None));
+    let block = matches!(chosen, Some(Chosen::Block));
     let disruptive = match chosen {
-        Some(Some(action)) => with_status(action, status),
+        Some(Chosen::Action(action)) => with_status(action, status),
         // `block`, or nothing: what the phase's SecDefaultAction says.
-        Some(None) | None if link_of.is_none() => with_status(default.disruptive, status),
+        Some(Chosen::Block) | None if link_of.is_none() => with_status(default.disruptive, status),
         _ => Disruptive::Pass,
     };
     let name = &rule.operator.name;

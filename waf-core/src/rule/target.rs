@@ -641,7 +641,10 @@ impl Target {
                     .map(|(k, _)| (k.as_str(), k.as_bytes())),
                 f,
             ),
-            UniqueId => single(Cow::Borrowed(state.unique_id.as_bytes()), f),
+            UniqueId => single(
+                Cow::Owned(state.clock.unique_id(state.serial).into_bytes()),
+                f,
+            ),
             HighestSeverity => single(number(state.highest_severity as usize), f),
             Duration => single(number(state.started.elapsed().as_micros() as usize), f),
             Time(part) => single(Cow::Owned(state.clock.part(part).into_bytes()), f),

@@ -126,7 +126,9 @@ pub(crate) struct State {
     pub force_request_body: bool,
     pub response_body_inspected: bool,
     pub allow: Option<AllowScope>,
-    pub unique_id: String,
+    /// This transaction's number in the process, for `UNIQUE_ID` (formatted only when
+    /// a rule reads it).
+    pub serial: u64,
     pub request_line: String,
     pub highest_severity: u8,
     pub started: Instant,
@@ -192,12 +194,12 @@ impl Transaction {
                 force_request_body: false,
                 response_body_inspected: false,
                 allow: None,
-                unique_id: format!("{:x}{:08x}", now.as_micros(), serial),
+                serial,
                 request_line: String::new(),
                 highest_severity: 255,
                 started: Instant::now(),
                 clock: Clock {
-                    epoch: now.as_secs(),
+                    epoch_micros: now.as_micros(),
                 },
             },
             // Sized for a typical request through the CRS, so that it rarely grows.
@@ -242,15 +244,15 @@ impl Transaction {
         request: &RequestView,
         response: &ResponseView,
     ) {
-        self.forget_cached_values();
-        let reread = self.reread.take();
-        let seen = reread.as_ref().unwrap_or(request);
         self.state.response_body_inspected = response
             .header("content-type")
             .is_some_and(|t| rules.settings().inspects_response_type(t));
-        self.run(rules, Phase::ResponseHeaders, seen, Some(response));
-        self.run(rules, Phase::ResponseBody, seen, Some(response));
-        self.reread = reread;
+        self.run_after_request(
+            rules,
+            &[Phase::ResponseHeaders, Phase::ResponseBody],
+            request,
+            Some(response),
+        );
     }
 
     /// Runs phase 5, after the response (if there was one) has been handled.
@@ -260,10 +262,24 @@ impl Transaction {
         request: &RequestView,
         response: Option<&ResponseView>,
     ) {
+        self.run_after_request(rules, &[Phase::Logging], request, response);
+    }
+
+    /// Runs `phases` on the request as phase 2 saw it (re-read if a rule asked) and the
+    /// response.
+    fn run_after_request(
+        &mut self,
+        rules: &RuleSet,
+        phases: &[Phase],
+        request: &RequestView,
+        response: Option<&ResponseView>,
+    ) {
         self.forget_cached_values();
         let reread = self.reread.take();
         let seen = reread.as_ref().unwrap_or(request);
-        self.run(rules, Phase::Logging, seen, response);
+        for &phase in phases {
+            self.run(rules, phase, seen, response);
+        }
         self.reread = reread;
     }
 
@@ -272,6 +288,11 @@ impl Transaction {
     fn forget_cached_values(&mut self) {
         self.cache.clear();
         self.literal_hits.clear();
+    }
+
+    /// The logged matches of the phases run so far, in order.
+    pub fn matches(&self) -> &[crate::RuleMatch] {
+        &self.outcome.matches
     }
 
     /// What the phases run so far found.
@@ -331,18 +352,25 @@ impl Transaction {
 /// The wall clock at the start of a transaction, for the `TIME*` variables.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Clock {
-    epoch: u64,
+    epoch_micros: u128,
 }
 
 impl Clock {
+    /// `UNIQUE_ID`: the start time in microseconds and the transaction's serial number,
+    /// in hex.
+    pub fn unique_id(self, serial: u64) -> String {
+        format!("{:x}{serial:08x}", self.epoch_micros)
+    }
+
     pub fn part(self, part: TimePart) -> String {
-        let days = self.epoch / 86_400;
-        let seconds = self.epoch % 86_400;
+        let epoch = (self.epoch_micros / 1_000_000) as u64;
+        let days = epoch / 86_400;
+        let seconds = epoch % 86_400;
         let (hour, minute, second) = (seconds / 3600, seconds / 60 % 60, seconds % 60);
         let (year, month, day) = civil_from_days(days as i64);
         match part {
             TimePart::Clock => format!("{hour:02}:{minute:02}:{second:02}"),
-            TimePart::Epoch => self.epoch.to_string(),
+            TimePart::Epoch => epoch.to_string(),
             TimePart::Year => year.to_string(),
             TimePart::Month => month.to_string(),
             TimePart::Day => day.to_string(),
@@ -386,7 +414,7 @@ mod tests {
             assert_eq!(civil_from_days(days), date, "{days}");
         }
         let clock = Clock {
-            epoch: 20_778 * 86_400 + 3723,
+            epoch_micros: (20_778 * 86_400 + 3723) * 1_000_000,
         };
         assert_eq!(clock.part(TimePart::Clock), "01:02:03");
         assert_eq!(clock.part(TimePart::Weekday), "6");
