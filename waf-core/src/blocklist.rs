@@ -22,6 +22,17 @@ impl Entry {
     }
 }
 
+/// A ban in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    /// The address (as a /32 or /128) or range.
+    pub target: IpNet,
+    /// The time it has left; `None`: until unbanned.
+    pub ttl: Option<Duration>,
+    /// Why, in words.
+    pub reason: String,
+}
+
 /// The set of banned addresses and ranges (IPv4 and IPv6), each with an optional
 /// expiry. [`Waf`](crate::Waf) holds one and announces its changes on the decision
 /// stream; it is public for embedders that keep their own and for benchmarks.
@@ -52,6 +63,21 @@ impl Blocklist {
         self.read()
             .find(client, |e| e.live(now))
             .map(|e| e.reason.clone())
+    }
+
+    /// The live bans at `now`, in no particular order.
+    pub fn entries(&self, now: Instant) -> Vec<Ban> {
+        let mut bans = Vec::new();
+        self.read().for_each(|target, e| {
+            if e.live(now) {
+                bans.push(Ban {
+                    target,
+                    ttl: e.expires.map(|t| t.saturating_duration_since(now)),
+                    reason: e.reason.to_string(),
+                });
+            }
+        });
+        bans
     }
 
     /// Removes the entries expired at `now` and returns their targets.

@@ -7,17 +7,19 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use waf_core::{Decision, Waf};
+//! use waf_core::decision::{Decision, Origin};
+//! use waf_core::Waf;
 //!
 //! let waf = Waf::default();
 //! let decisions = waf.subscribe();
 //! let net = "203.0.113.9/32".parse().unwrap();
 //! waf.ban(net, Some(Duration::from_secs(60)), "manual");
 //! match decisions.try_recv().unwrap() {
-//!     Decision::Ban { target, ttl, reason } => {
+//!     Decision::Ban { target, ttl, reason, origin } => {
 //!         assert_eq!(target, net);
 //!         assert_eq!(ttl, Some(Duration::from_secs(60)));
 //!         assert_eq!(reason, "manual");
+//!         assert_eq!(origin, Origin::Local);
 //!     }
 //!     other => panic!("{other:?}"),
 //! }
@@ -39,14 +41,46 @@ pub enum Decision {
         ttl: Option<Duration>,
         /// Why, in words.
         reason: String,
+        /// Where the decision was made.
+        origin: Origin,
     },
-    /// Let `target` in again.
+    /// Let `target` in again before its ban runs out.
     Unban {
         /// Who.
         target: IpNet,
-        /// Why: `expired`, `manual`, …
+        /// Why, in words.
         reason: String,
+        /// Where the decision was made.
+        origin: Origin,
     },
+    /// The ban on `target` ran out ([`Waf::sweep_expired`](crate::Waf::sweep_expired)).
+    /// Every holder of the ban sees it run out on its own clock, so this is never
+    /// shared between nodes.
+    Expired {
+        /// Who.
+        target: IpNet,
+    },
+}
+
+impl Decision {
+    /// The address or range the decision is about.
+    pub fn target(&self) -> IpNet {
+        match self {
+            Self::Ban { target, .. } | Self::Unban { target, .. } | Self::Expired { target } => {
+                *target
+            }
+        }
+    }
+}
+
+/// Where a ban or unban was decided: what keeps a node that shares its decisions from
+/// sending back those it received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// By this engine (active defense) or through its API ([`Waf::ban`](crate::Waf::ban)).
+    Local,
+    /// By another node, received through shared state ([`Waf::apply`](crate::Waf::apply)).
+    Shared,
 }
 
 /// The subscribers of the stream.

@@ -49,6 +49,7 @@ pub mod transform;
 mod verdict;
 mod waf;
 
+pub use blocklist::Ban;
 pub use config::{Config, Mode};
 pub use decision::Decision;
 pub use error::{Error, ErrorKind};

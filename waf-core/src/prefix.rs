@@ -52,6 +52,14 @@ impl<A: Copy + Eq + std::hash::Hash, V> Family<A, V> {
             .find(|v| accept(v))
     }
 
+    fn for_each(&self, mut f: impl FnMut(u8, A, &V)) {
+        for (len, map) in &self.lengths {
+            for (network, v) in map {
+                f(*len, *network, v);
+            }
+        }
+    }
+
     fn retain(&mut self, mut keep: impl FnMut(u8, A, &V) -> bool) -> usize {
         let mut removed = 0;
         for (len, map) in &mut self.lengths {
@@ -144,6 +152,14 @@ impl<V> PrefixMap<V> {
 
     fn find_v4(&self, bits: u32, accept: impl FnMut(&V) -> bool) -> Option<&V> {
         self.v4.find(|len| mask_v4(bits, len), accept)
+    }
+
+    /// Calls `f` on every entry.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(IpNet, &V)) {
+        self.v4
+            .for_each(|len, network, v| f(IpNet::V4(Ipv4Net::new_assert(network.into(), len)), v));
+        self.v6
+            .for_each(|len, network, v| f(IpNet::V6(Ipv6Net::new_assert(network.into(), len)), v));
     }
 
     /// Keeps the entries `keep` takes; returns how many were removed.

@@ -156,16 +156,71 @@ impl RateLimitRule {
         Ok(())
     }
 
-    fn applies(&self, method: &str, path: &str) -> bool {
+    /// Whether the limit counts a request with this method and path.
+    pub fn applies(&self, method: &str, path: &str) -> bool {
         (self.methods.is_empty() || self.methods.iter().any(|m| m.eq_ignore_ascii_case(method)))
             && path_matches(&self.path, path)
     }
 
-    /// `(T, τ)` in nanoseconds.
-    fn gcra(&self) -> (u64, u64) {
+    /// `(T, τ)` in nanoseconds: the emission interval and the tolerance.
+    pub fn gcra(&self) -> (u64, u64) {
         let interval = ((1e9 / self.rate).round() as u64).max(1);
-        let burst = self.burst.unwrap_or(self.rate.ceil() as u32).max(1);
-        (interval, interval.saturating_mul(u64::from(burst - 1)))
+        (
+            interval,
+            interval.saturating_mul(u64::from(self.burst() - 1)),
+        )
+    }
+
+    /// Requests a fresh key may send at once.
+    pub fn burst(&self) -> u32 {
+        self.burst.unwrap_or(self.rate.ceil() as u32).max(1)
+    }
+
+    /// The key `request` is counted under, the same on every node (for limits kept in
+    /// shared state): the limit's name and the client address, the address and a digest
+    /// of the path, or a digest of the header's value; `None` when the limit does not
+    /// count the request (another method or path, or no such header).
+    ///
+    /// ```
+    /// use waf_core::Config;
+    /// use waf_core::request::{Limits, RawRequest, RequestView};
+    ///
+    /// let config = Config::from_toml("[[rate_limits]]\nname = \"api\"\npath = \"/api/\"\nrate = 5")?;
+    /// let request = |uri| RequestView::from_raw(
+    ///     RawRequest { method: "GET", uri, protocol: "HTTP/1.1", headers: vec![], body: Default::default(), client: [203, 0, 113, 9].into() },
+    ///     &Limits::default(),
+    /// );
+    /// let limit = &config.rate_limits[0];
+    /// assert_eq!(limit.shared_key(&request("/api/items")).as_deref(), Some("api:ip:203.0.113.9"));
+    /// assert_eq!(limit.shared_key(&request("/about")), None);
+    /// # Ok::<(), waf_core::Error>(())
+    /// ```
+    pub fn shared_key(&self, request: &RequestView) -> Option<String> {
+        if !self.applies(&request.method, &request.path) {
+            return None;
+        }
+        // Digests keep keys short whatever clients send; SHA-1 is stable across builds
+        // and machines, unlike the std hasher.
+        let digest = |bytes: &[u8]| {
+            use sha1::Digest;
+            let hash = sha1::Sha1::digest(bytes);
+            hash[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        };
+        Some(match &self.key {
+            LimitKey::Ip => format!("{}:ip:{}", self.name, request.client),
+            LimitKey::IpRoute => format!(
+                "{}:route:{}:{}",
+                self.name,
+                request.client,
+                digest(request.path.as_bytes())
+            ),
+            LimitKey::Header(name) => {
+                format!("{}:header:{}", self.name, digest(request.header(name)?))
+            }
+        })
     }
 }
 
@@ -219,6 +274,25 @@ pub struct Limited {
     pub exceeded: bool,
     /// In words: `IP 203.0.113.9 exceeded threshold (100/sec). Cooling down for 60s`.
     pub message: String,
+}
+
+impl Limited {
+    /// `request` refused by `rule` for `retry_after`; `exceeded`: this request went
+    /// over the limit (rather than arriving during a cooldown).
+    pub fn new(
+        rule: &RateLimitRule,
+        request: &RequestView,
+        retry_after: Duration,
+        exceeded: bool,
+    ) -> Self {
+        let wait = u64::try_from(retry_after.as_nanos()).unwrap_or(u64::MAX);
+        Self {
+            rule: rule.name.clone(),
+            retry_after,
+            exceeded,
+            message: message(rule, request, wait, exceeded),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -347,12 +421,12 @@ impl RateLimiter {
                 },
             )?;
             let (wait, exceeded) = wait;
-            Some(Limited {
-                rule: rule.name.clone(),
-                retry_after: Duration::from_nanos(wait),
+            Some(Limited::new(
+                rule,
+                request,
+                Duration::from_nanos(wait),
                 exceeded,
-                message: message(rule, request, wait, exceeded),
-            })
+            ))
         })
     }
 

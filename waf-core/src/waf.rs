@@ -1,11 +1,11 @@
 //! The engine handle.
 
 use crate::Error;
-use crate::blocklist::Blocklist;
+use crate::blocklist::{Ban, Blocklist};
 use crate::config::{Config, Mode};
-use crate::decision::{Decision, DecisionStream};
+use crate::decision::{Decision, DecisionStream, Origin};
 use crate::defense::Tracker;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{Limited, RateLimiter};
 use crate::request::{Limits, RequestView};
 use crate::response::ResponseView;
 use crate::rule::{RuleSet, Transaction};
@@ -137,7 +137,13 @@ impl Waf {
     pub fn inspect_at(&self, request: &RequestView, now: Instant) -> Verdict {
         let generation = self.shared.current.load_full();
         let mut transaction = Transaction::new(&generation.config.limits);
-        self.inspect_request(&generation, request, &mut transaction, now)
+        self.inspect_request(
+            &generation,
+            request,
+            &mut transaction,
+            LimitCheck::Local,
+            now,
+        )
     }
 
     /// The rate limiter's state: how many keys it holds, how many it evicted.
@@ -184,9 +190,26 @@ impl Waf {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn begin(&self, request: RequestView) -> Exchange {
+        self.begin_with(request, LimitCheck::Local)
+    }
+
+    /// [`Waf::begin`] for a request whose rate limits were counted elsewhere (a limiter
+    /// whose state is shared between nodes): `limited` is that limiter's answer, and
+    /// this engine's own limiter does not count the request.
+    pub fn begin_counted(&self, request: RequestView, limited: Option<Limited>) -> Exchange {
+        self.begin_with(request, LimitCheck::Counted(limited))
+    }
+
+    fn begin_with(&self, request: RequestView, limits: LimitCheck) -> Exchange {
         let generation = self.shared.current.load_full();
         let mut transaction = Transaction::new(&generation.config.limits);
-        let verdict = self.inspect_request(&generation, &request, &mut transaction, Instant::now());
+        let verdict = self.inspect_request(
+            &generation,
+            &request,
+            &mut transaction,
+            limits,
+            Instant::now(),
+        );
         let seen = transaction.matches().len();
         Exchange {
             generation,
@@ -202,6 +225,7 @@ impl Waf {
         generation: &Generation,
         request: &RequestView,
         transaction: &mut Transaction,
+        limits: LimitCheck,
         now: Instant,
     ) -> Verdict {
         let config = &generation.config;
@@ -219,11 +243,16 @@ impl Waf {
             };
             return enforce(config.mode, verdict);
         }
-        if let Some(limited) =
-            self.shared
-                .limiter
-                .check(&config.rate_limits, config.limiter.max_keys, request, now)
-        {
+        let limited = match limits {
+            LimitCheck::Local => self.shared.limiter.check(
+                &config.rate_limits,
+                config.limiter.max_keys,
+                request,
+                now,
+            ),
+            LimitCheck::Counted(limited) => limited,
+        };
+        if let Some(limited) = limited {
             let verdict = Verdict {
                 action: Action::RateLimit {
                     retry_after: limited.retry_after,
@@ -332,31 +361,103 @@ impl Waf {
             target: target.trunc(),
             ttl,
             reason: reason.to_owned(),
+            origin: Origin::Local,
         });
     }
 
     /// Lifts the ban on exactly `target`; tells subscribers if there was one.
     pub fn unban(&self, target: IpNet, reason: &str) -> bool {
-        let removed = self.shared.blocklist.remove(target);
-        if removed {
-            self.shared.decisions.publish(Decision::Unban {
-                target: target.trunc(),
-                reason: reason.to_owned(),
-            });
-        }
-        removed
+        self.apply(Decision::Unban {
+            target,
+            reason: reason.to_owned(),
+            origin: Origin::Local,
+        })
     }
 
-    /// Removes expired bans and tells subscribers (`reason: "expired"`). Expired bans
-    /// stop applying on their own; call this periodically so that subscribers hear of
-    /// them. Returns how many expired.
+    /// Applies a decision made elsewhere (another node's ban, received through shared
+    /// state) as made: the blocklist changes and subscribers hear of it with its
+    /// origin. True if the blocklist changed (an unban or expiry of a ban it did not
+    /// hold changes nothing and is not published).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use waf_core::decision::{Decision, Origin};
+    /// use waf_core::Waf;
+    ///
+    /// let waf = Waf::default();
+    /// let decisions = waf.subscribe();
+    /// let ban = Decision::Ban {
+    ///     target: "198.51.100.0/24".parse().unwrap(),
+    ///     ttl: Some(Duration::from_secs(600)),
+    ///     reason: "node-2: active defense".into(),
+    ///     origin: Origin::Shared,
+    /// };
+    /// assert!(waf.apply(ban.clone()));
+    /// assert_eq!(waf.bans()[0].reason, "node-2: active defense");
+    /// assert_eq!(decisions.try_recv().unwrap(), ban);
+    /// ```
+    pub fn apply(&self, decision: Decision) -> bool {
+        let changed = match &decision {
+            Decision::Ban {
+                target,
+                ttl,
+                reason,
+                ..
+            } => {
+                self.shared
+                    .blocklist
+                    .insert(*target, *ttl, reason, Instant::now());
+                true
+            }
+            Decision::Unban { target, .. } | Decision::Expired { target } => {
+                self.shared.blocklist.remove(*target)
+            }
+        };
+        if changed {
+            self.shared.decisions.publish(match decision {
+                Decision::Ban {
+                    target,
+                    ttl,
+                    reason,
+                    origin,
+                } => Decision::Ban {
+                    target: target.trunc(),
+                    ttl,
+                    reason,
+                    origin,
+                },
+                Decision::Unban {
+                    target,
+                    reason,
+                    origin,
+                } => Decision::Unban {
+                    target: target.trunc(),
+                    reason,
+                    origin,
+                },
+                Decision::Expired { target } => Decision::Expired {
+                    target: target.trunc(),
+                },
+            });
+        }
+        changed
+    }
+
+    /// The bans in force: what a subscriber that starts late (a kernel blocklist, a
+    /// node joining) loads before it follows the decision stream.
+    pub fn bans(&self) -> Vec<Ban> {
+        self.shared.blocklist.entries(Instant::now())
+    }
+
+    /// Removes expired bans and tells subscribers ([`Decision::Expired`]). Expired
+    /// bans stop applying on their own; call this periodically so that subscribers
+    /// hear of them. Returns how many expired.
     pub fn sweep_expired(&self) -> usize {
         let expired = self.shared.blocklist.take_expired(Instant::now());
         for target in &expired {
-            self.shared.decisions.publish(Decision::Unban {
-                target: *target,
-                reason: "expired".into(),
-            });
+            self.shared
+                .decisions
+                .publish(Decision::Expired { target: *target });
         }
         expired.len()
     }
@@ -367,7 +468,14 @@ impl Waf {
     }
 }
 
-/// In detection-only mode, anything but a quiet allow becomes `Log`.
+/// Who counts a request against the rate limits.
+enum LimitCheck {
+    /// This engine's limiter.
+    Local,
+    /// A limiter elsewhere, with its answer.
+    Counted(Option<Limited>),
+}
+
 /// The mode in force: the configuration's, unless the rules run in detection only
 /// (`SecRuleEngine DetectionOnly` or `ctl:ruleEngine=DetectionOnly`).
 fn mode(configured: Mode, rules: &RuleSet, ctl: Option<EngineMode>) -> Mode {
@@ -479,6 +587,7 @@ impl Exchange {
     }
 }
 
+/// In detection-only mode, anything but a quiet allow becomes `Log`.
 fn enforce(mode: Mode, mut verdict: Verdict) -> Verdict {
     if mode == Mode::Detect && (verdict.action != Action::Allow || !verdict.matches.is_empty()) {
         verdict.action = Action::Log;

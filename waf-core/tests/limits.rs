@@ -4,6 +4,7 @@ use ipnet::IpNet;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use waf_core::decision::Origin;
 use waf_core::intel::{Feed, ThreatIntel};
 use waf_core::request::{RawRequest, RequestView};
 use waf_core::{Action, Config, Decision, Mode, Reason, Waf};
@@ -128,6 +129,7 @@ fn repeated_denials_earn_a_ban_on_the_decision_stream() {
             target,
             ttl,
             reason,
+            origin: Origin::Local,
         } => {
             assert_eq!(target, IpNet::from(CLIENT));
             assert_eq!(ttl, Some(Duration::from_secs(60)));

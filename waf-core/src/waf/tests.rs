@@ -229,12 +229,10 @@ fn bans_unbans_and_expiry_reach_subscribers() {
             Decision::Ban {
                 target: range,
                 ttl: Some(Duration::from_millis(30)),
-                reason: "test".into()
+                reason: "test".into(),
+                origin: Origin::Local,
             },
-            Decision::Unban {
-                target: range,
-                reason: "expired".into()
-            },
+            Decision::Expired { target: range },
         ]
     );
 
@@ -255,4 +253,72 @@ fn a_hung_up_subscriber_is_dropped() {
     let live = waf.subscribe();
     waf.ban("198.18.0.1/32".parse().unwrap(), None, "x");
     assert!(live.try_recv().is_ok());
+}
+
+#[test]
+fn a_shared_limiter_answer_replaces_the_local_count() {
+    let config =
+        Config::from_toml("[[rate_limits]]\nname = \"all\"\nrate = 1\ncooldown = 60").unwrap();
+    let rule = config.rate_limits[0].clone();
+    let waf = Waf::builder().config(config).build().unwrap();
+    let view = || request("/search?q=ok", CLIENT);
+
+    // Counted elsewhere and allowed: the local limiter does not count it.
+    for _ in 0..3 {
+        let exchange = waf.begin_counted(view(), None);
+        assert_eq!(exchange.request_verdict().action, Action::Allow);
+    }
+    assert!(waf.rate_limiter().is_empty());
+
+    let limited = Limited::new(&rule, &view(), Duration::from_secs(60), true);
+    let exchange = waf.begin_counted(view(), Some(limited));
+    let verdict = exchange.request_verdict();
+    assert_eq!(
+        verdict.action,
+        Action::RateLimit {
+            retry_after: Duration::from_secs(60)
+        }
+    );
+    assert_eq!(verdict.reason, Reason::RateLimited);
+
+    // A ban still comes first.
+    waf.ban(IpNet::from(CLIENT), None, "manual");
+    let exchange = waf.begin_counted(view(), None);
+    assert_eq!(exchange.request_verdict().reason, Reason::Blocklisted);
+}
+
+#[test]
+fn applied_decisions_keep_their_origin_and_unknown_unbans_are_quiet() {
+    let waf = Waf::default();
+    let decisions = waf.subscribe();
+    let target: IpNet = "198.18.7.0/24".parse().unwrap();
+    let unban = Decision::Unban {
+        target,
+        reason: "node-2: manual".into(),
+        origin: Origin::Shared,
+    };
+    assert!(!waf.apply(unban.clone()), "nothing to unban");
+    assert!(decisions.try_recv().is_err());
+    assert!(waf.apply(Decision::Ban {
+        target: "198.18.7.9/24".parse().unwrap(),
+        ttl: None,
+        reason: "node-2".into(),
+        origin: Origin::Shared,
+    }));
+    assert_eq!(
+        waf.bans(),
+        [crate::Ban {
+            target,
+            ttl: None,
+            reason: "node-2".into()
+        }]
+    );
+    assert_eq!(
+        decisions.try_recv().unwrap().target(),
+        target,
+        "host bits cut"
+    );
+    assert!(waf.apply(unban.clone()));
+    assert_eq!(decisions.try_recv().unwrap(), unban);
+    assert!(waf.bans().is_empty());
 }
