@@ -92,7 +92,9 @@ async fn serve(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         .transpose()?;
     let protection = match options.mode {
         None => "UNPROTECTED (--no-waf): the attacks below succeed",
-        Some(Mode::Detect) => "protected in detection-only mode: attacks are logged, not blocked",
+        Some(Mode::Detect | Mode::Mirror) => {
+            "protected in detection-only mode: attacks are logged, not blocked"
+        }
         Some(Mode::Block) => "protected by the WAF: the attacks below are blocked",
     };
     let app = app::router(app::open_db()?, waf);

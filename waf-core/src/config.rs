@@ -33,6 +33,10 @@ pub enum Mode {
     Block,
     /// Detection only: decide and log, but let everything through.
     Detect,
+    /// Detection only, but bans are enforced: the inline half of an out-of-band
+    /// pipeline, where an analyzer elsewhere inspects copies of the traffic and bans
+    /// the clients it finds attacking (see `waf_tower::shared`).
+    Mirror,
 }
 
 /// Everything the engine is configured with.

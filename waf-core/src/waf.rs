@@ -481,7 +481,11 @@ enum LimitCheck {
 fn mode(configured: Mode, rules: &RuleSet, ctl: Option<EngineMode>) -> Mode {
     match ctl.unwrap_or(rules.settings().engine) {
         EngineMode::On => configured,
-        EngineMode::DetectionOnly | EngineMode::Off => Mode::Detect,
+        // Mirror is detection only already.
+        EngineMode::DetectionOnly | EngineMode::Off => match configured {
+            Mode::Block => Mode::Detect,
+            detect_or_mirror => detect_or_mirror,
+        },
     }
 }
 
@@ -589,7 +593,12 @@ impl Exchange {
 
 /// In detection-only mode, anything but a quiet allow becomes `Log`.
 fn enforce(mode: Mode, mut verdict: Verdict) -> Verdict {
-    if mode == Mode::Detect && (verdict.action != Action::Allow || !verdict.matches.is_empty()) {
+    let enforced = match mode {
+        Mode::Block => true,
+        Mode::Detect => false,
+        Mode::Mirror => verdict.reason == Reason::Blocklisted,
+    };
+    if !enforced && (verdict.action != Action::Allow || !verdict.matches.is_empty()) {
         verdict.action = Action::Log;
     }
     verdict

@@ -322,3 +322,16 @@ fn applied_decisions_keep_their_origin_and_unknown_unbans_are_quiet() {
     assert_eq!(decisions.try_recv().unwrap(), unban);
     assert!(waf.bans().is_empty());
 }
+
+#[test]
+fn mirror_mode_logs_attacks_but_enforces_bans() {
+    let waf = Waf::builder().mode(Mode::Mirror).build().unwrap();
+    let attack = request("/search?q=1%27%20OR%20%271%27%3D%271", CLIENT);
+    let verdict = waf.inspect(&attack);
+    assert_eq!(verdict.action, Action::Log);
+    assert!(waf.bans().is_empty(), "no active defense in mirror mode");
+    waf.ban(IpNet::from(CLIENT), None, "analyzer");
+    let verdict = waf.inspect(&request("/", CLIENT));
+    assert_eq!(verdict.action, Action::Deny { status: 403 });
+    assert_eq!(verdict.reason, Reason::Blocklisted);
+}
