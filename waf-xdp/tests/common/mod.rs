@@ -198,9 +198,14 @@ impl Net {
 
     /// A UDP server in the server namespace, listening on both address families.
     pub fn udp_server(&self) -> UdpServer {
+        self.udp_server_at(SERVER_V4, SERVER_V6)
+    }
+
+    /// A UDP server on addresses the server namespace has.
+    pub fn udp_server_at(&self, v4: &str, v6: &str) -> UdpServer {
         in_netns(&self.server, || {
-            let v4 = UdpSocket::bind((SERVER_V4, 0)).expect("bind v4");
-            let v6 = UdpSocket::bind((SERVER_V6, 0)).expect("bind v6");
+            let v4 = UdpSocket::bind((v4, 0)).expect("bind v4");
+            let v6 = UdpSocket::bind((v6, 0)).expect("bind v6");
             for socket in [&v4, &v6] {
                 socket.set_nonblocking(true).unwrap();
             }
@@ -258,7 +263,7 @@ impl UdpServer {
 
     /// Datagrams from `source` with `tag`, read until `expected` came or `wait`
     /// passed.
-    fn count(&self, source: IpAddr, tag: u64, expected: usize, wait: Duration) -> usize {
+    pub fn count(&self, source: IpAddr, tag: u64, expected: usize, wait: Duration) -> usize {
         let socket = self.socket(source);
         let deadline = Instant::now() + wait;
         let mut seen = 0;
