@@ -146,7 +146,7 @@ fn expired_bans_let_traffic_through_again() {
         return;
     };
     for attacker in attackers {
-        t.ban(host(attacker), Some(Duration::from_millis(700)));
+        t.ban(host(attacker), Some(Duration::from_millis(1500)));
     }
     for attacker in attackers {
         assert_eq!(t.probe(attacker), 0, "{attacker} banned");
