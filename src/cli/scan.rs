@@ -1,6 +1,6 @@
 //! `waf scan`: replays recorded requests through the engine, one verdict line each.
 
-use super::jsonl::{Request, VerdictLine, micros};
+use super::jsonl::{VerdictLine, micros};
 use super::progress::Progress;
 use super::summary::Summary;
 use super::{Failure, eprint_line};
@@ -10,7 +10,7 @@ use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 use waf::crs;
-use waf_core::request::RequestView;
+use waf_core::request::{RecordedRequest, RequestView};
 use waf_core::rule::RuleSet;
 use waf_core::{Config, Mode, Waf};
 
@@ -122,7 +122,7 @@ pub fn run(args: ScanArgs) -> Result<(), Failure> {
         // Without the line break, so that JSON error columns count from the line start.
         let text = line.trim_ascii();
         if !text.is_empty() {
-            match Request::parse(text) {
+            match RecordedRequest::parse(text) {
                 Ok(request) => {
                     let raw = request.raw();
                     let start = Instant::now();

@@ -37,12 +37,12 @@ use crate::rule::Severity;
 use crate::verdict::RuleMatch;
 use crate::{Assessment, Error, ErrorKind, SignalSource};
 use ipnet::IpNet;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 use std::sync::Arc;
 
 /// The format of a feed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FeedFormat {
     /// One address or range per line, `#`/`;` comments (plain lists, Spamhaus DROP).
@@ -53,7 +53,7 @@ pub enum FeedFormat {
 }
 
 /// How to read a feed (for a configuration's feed table).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Feed {
     /// Its format (`lines`).

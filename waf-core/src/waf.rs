@@ -126,6 +126,11 @@ impl Waf {
         self.shared.current.load().config.clone()
     }
 
+    /// Reads the configuration in force without copying it (one atomic load).
+    pub fn with_config<R>(&self, read: impl FnOnce(&Config) -> R) -> R {
+        read(&self.shared.current.load().config)
+    }
+
     /// Inspects one request (the request phases; see [`Waf::begin`] to inspect its
     /// response too).
     pub fn inspect(&self, request: &RequestView) -> Verdict {

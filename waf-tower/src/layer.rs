@@ -1,5 +1,6 @@
 use crate::client_addr::TrustedProxies;
 use crate::service::WafService;
+use crate::shared::Shared;
 use http::HeaderName;
 use std::sync::Arc;
 use tower_layer::Layer;
@@ -23,6 +24,7 @@ pub(crate) struct Options {
     pub oversize: Oversize,
     pub trusted_proxies: TrustedProxies,
     pub request_id_header: HeaderName,
+    pub shared: Option<Shared>,
 }
 
 /// Applies [`WafService`] to a service: the engine in front of it.
@@ -47,6 +49,7 @@ impl WafLayer {
                 oversize: Oversize::Reject,
                 trusted_proxies: TrustedProxies::default(),
                 request_id_header: HeaderName::from_static("x-request-id"),
+                shared: None,
             }),
         }
     }
@@ -93,6 +96,15 @@ impl WafLayer {
     /// The header that carries the request id (`x-request-id`).
     pub fn request_id_header(mut self, name: HeaderName) -> Self {
         Arc::make_mut(&mut self.options).request_id_header = name;
+        self
+    }
+
+    /// Shares state with other nodes through Redis ([`Shared`]): the engine's rate limits
+    /// are counted across nodes, and in [`Mode::Mirror`](waf_core::Mode::Mirror) every
+    /// request's summary goes to the mirror stream. Bans are shared by [`Shared`] itself,
+    /// whether or not a layer uses it.
+    pub fn shared(mut self, shared: Shared) -> Self {
+        Arc::make_mut(&mut self.options).shared = Some(shared);
         self
     }
 

@@ -106,6 +106,7 @@ mod layer;
 mod log;
 mod response;
 mod service;
+pub mod shared;
 
 pub use body::{RequestBody, ResponseBody};
 pub use client_addr::{ClientAddr, TrustedProxies};

@@ -15,7 +15,7 @@ use std::task::{Context, Poll};
 use tower_service::Service;
 use waf_core::request::RequestView;
 use waf_core::response::ResponseView;
-use waf_core::{Action, Waf};
+use waf_core::{Action, Mode, Waf};
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -134,7 +134,17 @@ where
     let client = options.trusted_proxies.client(peer, &parts.headers);
     let view = RequestView::from_parts(&parts, inspected, client, &waf.limits());
     // The exchange keeps the transaction (TX variables, matches) for the response phases.
-    let mut exchange = waf.begin(view);
+    let mut exchange = match &options.shared {
+        Some(shared) => {
+            let limited = shared.check_rate_limits(&view).await;
+            let exchange = waf.begin_counted(view, limited);
+            if waf.with_config(|config| config.mode == Mode::Mirror) {
+                shared.mirror(&request_id, exchange.request());
+            }
+            exchange
+        }
+        None => waf.begin(view),
+    };
     let verdict = exchange.request_verdict().clone();
     let request = exchange.request();
     log::decision(

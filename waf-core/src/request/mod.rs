@@ -30,11 +30,13 @@ mod facts;
 mod json;
 mod limits;
 mod multipart;
+mod recorded;
 mod urlencoded;
 mod xml;
 
 pub use facts::{BodyError, BodyErrorKind, Facts, MultipartFlags};
 pub use limits::Limits;
+pub use recorded::RecordedRequest;
 
 use bytes::Bytes;
 use std::borrow::Cow;
