@@ -38,6 +38,8 @@ pub mod decision;
 pub mod defense;
 mod error;
 pub mod intel;
+#[cfg(feature = "ml")]
+pub mod ml;
 pub mod operator;
 mod prefix;
 pub mod ratelimit;

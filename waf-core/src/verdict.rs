@@ -148,7 +148,7 @@ impl RuleMatch {
 }
 
 /// Lossy UTF-8, at most [`MAX_MATCHED_VALUE`] bytes, cut on a character boundary.
-fn cut(value: &[u8]) -> String {
+pub(crate) fn cut(value: &[u8]) -> String {
     let text = String::from_utf8_lossy(&value[..value.len().min(MAX_MATCHED_VALUE + 4)]);
     let mut end = text.len().min(MAX_MATCHED_VALUE);
     while !text.is_char_boundary(end) {

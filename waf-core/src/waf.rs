@@ -27,6 +27,14 @@ pub trait SignalSource: Send + Sync {
     /// The signal for `request`, in [0, 1] (values outside are clamped, NaN is 0), and
     /// the matches that explain it.
     fn assess(&self, request: &RequestView) -> Assessment;
+
+    /// Sees how a request this source assessed ended, when the caller went through
+    /// [`Waf::begin`] and [`Exchange::finish`]: the response status, or `None` when the
+    /// request was stopped and no response came. For sources that learn from outcomes
+    /// (a client's failure ratio); the default ignores it.
+    fn observe_response(&self, request: &RequestView, status: Option<u16>) {
+        let _ = (request, status);
+    }
 }
 
 /// What a [`SignalSource`] says about a request.
@@ -217,6 +225,7 @@ impl Waf {
         );
         let seen = transaction.matches().len();
         Exchange {
+            waf: self.clone(),
             generation,
             request,
             transaction,
@@ -497,6 +506,8 @@ fn mode(configured: Mode, rules: &RuleSet, ctl: Option<EngineMode>) -> Mode {
 /// A request inspected by [`Waf::begin`], waiting for its response.
 #[derive(Debug)]
 pub struct Exchange {
+    /// The engine, whose signal sources see the response.
+    waf: Waf,
     generation: Arc<Generation>,
     request: RequestView,
     transaction: Transaction,
@@ -566,10 +577,14 @@ impl Exchange {
     }
 
     /// Runs the logging phase (5) once the response (if any) is on its way; the verdict
-    /// holds that phase's matches and never stops anything.
+    /// holds that phase's matches and never stops anything. The signal sources then see
+    /// the response's status ([`SignalSource::observe_response`]).
     pub fn finish(mut self, response: Option<&ResponseView>) -> Verdict {
         self.transaction
             .run_logging(&self.generation.rules, &self.request, response);
+        for source in &self.waf.shared.sources {
+            source.observe_response(&self.request, response.map(|r| r.status));
+        }
         let matches = self.new_matches();
         let anomaly_score = self.transaction.outcome().anomaly_score;
         let action = if matches.is_empty() {

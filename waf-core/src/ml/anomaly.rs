@@ -1,0 +1,120 @@
+//! The `ml_anomaly` signal: every value of a request scored by the model in one batch;
+//! the request's signal is its most suspicious value's probability.
+
+use super::features::{self, DIM, Location};
+use super::model::Model;
+use crate::request::RequestView;
+use crate::verdict::cut;
+use crate::{Assessment, Error, SignalSource};
+
+/// The signal's name: its weight is `scoring.weights.ml_anomaly` (0.4 by default).
+pub const SIGNAL: &str = "ml_anomaly";
+
+/// From this signal on, the verdict lists a match naming the value that scored highest.
+pub const EXPLAIN_FROM: f64 = 0.5;
+
+/// The request-anomaly model as a [`SignalSource`].
+///
+/// ```
+/// /// use waf_core::ml::AnomalyScorer;
+/// use waf_core::request::{Limits, RawRequest, RequestView};
+/// use waf_core::{SignalSource, Waf};
+///
+/// let scorer = AnomalyScorer::embedded()?;
+/// let view = |uri| RequestView::from_raw(
+///     RawRequest {
+///         method: "GET",
+///         uri,
+///         protocol: "HTTP/1.1",
+///         headers: vec![(b"host", b"shop.example")],
+///         body: Default::default(),
+///         client: "203.0.113.9".parse().unwrap(),
+///     },
+///     &Limits::default(),
+/// );
+/// let attack = scorer.assess(&view("/item?id=1%27%20union%20select%20password%20from%20users--"));
+/// let benign = scorer.assess(&view("/item?id=1042"));
+/// assert!(attack.signal > benign.signal);
+/// // Weighted by `ml_anomaly` in the engine's score.
+/// let waf = Waf::builder().signal_source(Arc::new(scorer)).build()?;
+/// # Ok::<(), waf_core::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct AnomalyScorer {
+    model: Model,
+}
+
+impl AnomalyScorer {
+    /// Scores with `model`.
+    pub fn new(model: Model) -> Self {
+        Self { model }
+    }
+
+    /// Scores with the embedded model.
+    pub fn embedded() -> Result<Self, Error> {
+        Model::embedded().map(Self::new)
+    }
+
+    /// The model in use.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The probability of every scored value of `request`, in
+    /// [`request_values`](features::request_values)' order. An inference failure (which
+    /// a model checked at load does not produce) counts as no evidence: all zeros.
+    pub fn value_scores<'r>(&self, request: &'r RequestView) -> Vec<(Location, &'r [u8], f64)> {
+        let values = features::request_values(request);
+        let mut rows = vec![0.0f32; values.len() * DIM];
+        for ((location, value), row) in values.iter().zip(rows.chunks_exact_mut(DIM)) {
+            features::value_features(*location, value, row);
+        }
+        let probabilities = self.model.probabilities(&rows).unwrap_or_default();
+        values
+            .into_iter()
+            .enumerate()
+            .map(|(i, (location, value))| {
+                let p = probabilities.get(i).copied().unwrap_or(0.0);
+                (location, value, f64::from(p))
+            })
+            .collect()
+    }
+}
+
+impl SignalSource for AnomalyScorer {
+    fn name(&self) -> &str {
+        SIGNAL
+    }
+
+    fn assess(&self, request: &RequestView) -> Assessment {
+        let top = self
+            .value_scores(request)
+            .into_iter()
+            .max_by(|a, b| a.2.total_cmp(&b.2));
+        let Some((location, value, signal)) = top else {
+            return Assessment::default();
+        };
+        super::assessment(SIGNAL, signal, EXPLAIN_FROM, || {
+            (
+                format!(
+                    "ML anomaly score {signal:.2} for a {} value",
+                    location.name()
+                ),
+                variable(location),
+                cut(value),
+            )
+        })
+    }
+}
+
+/// The SecLang collection a location belongs to, for the verdict's match.
+fn variable(location: Location) -> &'static str {
+    match location {
+        Location::Path => "REQUEST_FILENAME",
+        Location::Query => "ARGS_GET",
+        Location::Body => "ARGS_POST",
+        Location::Cookie => "REQUEST_COOKIES",
+        Location::Header => "REQUEST_HEADERS",
+        Location::RawBody => "REQUEST_BODY",
+    }
+}

@@ -1,0 +1,235 @@
+//! Features of one input value, exactly as the training pipeline computes them
+//! (`waf-core/ml/features.py`; the test `ml_features` compares both on a golden file).
+//!
+//! A request becomes up to [`MAX_VALUES`] (location, value) pairs ([`request_values`]),
+//! each value one row of [`DIM`] features ([`value_features`]):
+//!
+//! * [`HASH_DIM`] hashed character n-grams (n = 1, 2, 3) of the [`normalise`]d value,
+//!   framed by `\x02` … `\x03`: FNV-1a 32 of `[n] ++ gram`, masked to [`HASH_DIM`];
+//!   each bucket holds `ln(1 + count)`. They see the characters attacks are made of
+//!   (`' or`, `<sc`, `../`, `${`) wherever they sit in the value;
+//! * [`DENSE`] shape features ([`dense_features`]): length, entropy, character-class
+//!   fractions, word count, longest punctuation run, whether decoding changed the value;
+//! * a one-hot of the value's [`Location`].
+
+use crate::request::{BodyProcessor, Field, RequestView};
+
+/// Bytes of a value that are read (the rest changes only the length feature).
+pub const MAX_VALUE: usize = 1024;
+/// Values of one request that are scored, in [`request_values`]' order.
+pub const MAX_VALUES: usize = 64;
+/// Buckets of hashed n-grams (a power of two).
+pub const HASH_DIM: usize = 512;
+/// Shape features after the n-gram buckets.
+pub const DENSE: usize = 11;
+/// Features per value: n-gram buckets, shape features, location one-hot.
+pub const DIM: usize = HASH_DIM + DENSE + Location::ALL.len();
+
+const NGRAMS: [usize; 3] = [1, 2, 3];
+const FNV_OFFSET: u32 = 0x811c_9dc5;
+const FNV_PRIME: u32 = 0x0100_0193;
+
+/// Where a value sits in the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// The decoded path.
+    Path,
+    /// A query argument's value.
+    Query,
+    /// A body argument's value (form field, JSON leaf, multipart text field).
+    Body,
+    /// A cookie's value.
+    Cookie,
+    /// A header's value (other than `Cookie`).
+    Header,
+    /// A body that no argument parser reads (XML, unknown types), whole.
+    RawBody,
+}
+
+impl Location {
+    /// Every location, in the order of the one-hot features.
+    pub const ALL: [Location; 6] = [
+        Location::Path,
+        Location::Query,
+        Location::Body,
+        Location::Cookie,
+        Location::Header,
+        Location::RawBody,
+    ];
+
+    /// The name the training pipeline uses (`path`, `query`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Body => "body",
+            Location::Cookie => "cookie",
+            Location::Header => "header",
+            Location::RawBody => "raw_body",
+        }
+    }
+
+    /// The location called `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The values of `request` that are scored, in order: the decoded path, query
+/// arguments, body arguments (or the raw body when no argument parser reads it: XML,
+/// unknown types), cookies, then the other headers; at most [`MAX_VALUES`].
+pub fn request_values(request: &RequestView) -> Vec<(Location, &[u8])> {
+    let mut values = vec![(Location::Path, &request.path_decoded[..])];
+    values.extend(args(Location::Query, &request.args_get));
+    let raw_body = matches!(request.body_processor, None | Some(BodyProcessor::Xml));
+    if raw_body && !request.body.is_empty() {
+        values.push((Location::RawBody, &request.body[..]));
+    } else {
+        values.extend(args(Location::Body, &request.args_post));
+    }
+    values.extend(args(Location::Cookie, &request.cookies));
+    values.extend(
+        request
+            .headers
+            .iter()
+            .filter(|h| !h.name.eq_ignore_ascii_case(b"cookie"))
+            .map(|h| (Location::Header, &h.value[..])),
+    );
+    values.truncate(MAX_VALUES);
+    values
+}
+
+fn args(location: Location, fields: &[Field]) -> impl Iterator<Item = (Location, &[u8])> {
+    fields.iter().map(move |f| (location, &f.value[..]))
+}
+
+/// The first [`MAX_VALUE`] bytes, `%XX` decoded once more (invalid escapes stay as
+/// written, `+` stays a plus) and ASCII lower-cased: what the n-grams read.
+pub fn normalise(raw: &[u8]) -> Vec<u8> {
+    let raw = &raw[..raw.len().min(MAX_VALUE)];
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let escape = (raw[i] == b'%')
+            .then(|| Some(hex(*raw.get(i + 1)?)? * 16 + hex(*raw.get(i + 2)?)?))
+            .flatten();
+        match escape {
+            Some(byte) => {
+                out.push(byte.to_ascii_lowercase());
+                i += 3;
+            }
+            None => {
+                out.push(raw[i].to_ascii_lowercase());
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    match byte {
+        b'0'..=b'9' => Some(byte - b'0'),
+        b'a'..=b'f' => Some(byte - b'a' + 10),
+        b'A'..=b'F' => Some(byte - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Counts of the hashed n-grams of a normalised value, per bucket.
+pub fn ngram_counts(norm: &[u8]) -> [u32; HASH_DIM] {
+    let mut counts = [0; HASH_DIM];
+    let framed: Vec<u8> = [2]
+        .into_iter()
+        .chain(norm.iter().copied())
+        .chain([3])
+        .collect();
+    for n in NGRAMS {
+        for gram in framed.windows(n) {
+            let hash = gram
+                .iter()
+                .fold(fnv(FNV_OFFSET, n as u8), |h, &b| fnv(h, b));
+            counts[hash as usize & (HASH_DIM - 1)] += 1;
+        }
+    }
+    counts
+}
+
+fn fnv(hash: u32, byte: u8) -> u32 {
+    (hash ^ u32::from(byte)).wrapping_mul(FNV_PRIME)
+}
+
+/// The shape features of a value (`raw`, as sent) and its normalised form, in order:
+/// `ln(1 + length)`, byte entropy (bits), fractions of letters, digits, whitespace,
+/// ASCII punctuation, non-ASCII and control bytes, `ln(1 + words)`,
+/// `ln(1 + longest punctuation run)`, and 1 if decoding or lower-casing changed it.
+pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
+    let mut histogram = [0u32; 256];
+    let (mut letters, mut digits, mut spaces, mut punct, mut high, mut control) =
+        (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
+    let (mut words, mut in_word, mut run, mut longest_run) = (0u32, false, 0u32, 0u32);
+    for &b in norm {
+        histogram[usize::from(b)] += 1;
+        match b {
+            b'a'..=b'z' => letters += 1,
+            b'0'..=b'9' => digits += 1,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => spaces += 1,
+            0x21..=0x7e => punct += 1,
+            0x80.. => high += 1,
+            _ => control += 1,
+        }
+        let word_char = b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
+        if word_char && !in_word {
+            words += 1;
+        }
+        in_word = word_char;
+        let is_punct = (0x21..=0x7e).contains(&b) && !b.is_ascii_lowercase() && !b.is_ascii_digit();
+        run = if is_punct { run + 1 } else { 0 };
+        longest_run = longest_run.max(run);
+    }
+    let n = norm.len() as f64;
+    let entropy = histogram.iter().filter(|&&c| c > 0).fold(0.0, |e, &c| {
+        let p = f64::from(c) / n;
+        e - p * p.log2()
+    });
+    let fraction = |count: u32| f64::from(count) / n.max(1.0);
+    let cut = &raw[..raw.len().min(MAX_VALUE)];
+    let changed = norm.len() != cut.len()
+        || norm
+            .iter()
+            .zip(cut)
+            .any(|(n, r)| *n != r.to_ascii_lowercase());
+    [
+        (raw.len() as f64).ln_1p(),
+        entropy,
+        fraction(letters),
+        fraction(digits),
+        fraction(spaces),
+        fraction(punct),
+        fraction(high),
+        fraction(control),
+        f64::from(words).ln_1p(),
+        f64::from(longest_run).ln_1p(),
+        if changed { 1.0 } else { 0.0 },
+    ]
+}
+
+/// Writes the [`DIM`] features of `raw` at `location` into `row` (which must hold
+/// [`DIM`] values; it is overwritten).
+pub fn value_features(location: Location, raw: &[u8], row: &mut [f32]) {
+    let norm = normalise(raw);
+    row.fill(0.0);
+    for (feature, count) in row.iter_mut().zip(ngram_counts(&norm)) {
+        if count > 0 {
+            *feature = f64::from(count).ln_1p() as f32;
+        }
+    }
+    for (feature, value) in row[HASH_DIM..].iter_mut().zip(dense_features(raw, &norm)) {
+        *feature = value as f32;
+    }
+    row[HASH_DIM + DENSE + location.index()] = 1.0;
+}
