@@ -255,7 +255,11 @@ impl SignalSource for ThreatIntel {
         } else {
             Vec::new()
         };
-        Assessment { signal, matches }
+        Assessment {
+            signal,
+            matches,
+            ..Assessment::default()
+        }
     }
 }
 

@@ -41,6 +41,8 @@ pub mod intel;
 #[cfg(feature = "ml")]
 pub mod ml;
 pub mod operator;
+#[cfg(feature = "plugins")]
+pub mod plugins;
 mod prefix;
 pub mod ratelimit;
 pub mod request;

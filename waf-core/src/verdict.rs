@@ -186,7 +186,7 @@ pub enum Reason {
     ChallengeBand,
     /// The rules' inbound anomaly score reached its own threshold (blocking mode).
     AnomalyThreshold,
-    /// A rule with a `deny` action matched.
+    /// A rule with a `deny` action matched, or a signal source (a plugin) denied.
     DenyRule,
     /// The client is on the blocklist.
     Blocklisted,

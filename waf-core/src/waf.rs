@@ -44,6 +44,10 @@ pub struct Assessment {
     pub signal: f64,
     /// Matches that explain it, listed in the verdict after the rules' matches.
     pub matches: Vec<RuleMatch>,
+    /// Whether the source denies the request whatever the score (a plugin's deny, or
+    /// a failing plugin that fails closed): the engine answers with the configured
+    /// deny status, reason [`Reason::DenyRule`], and `matches` say why.
+    pub deny: bool,
 }
 
 /// What one engine generation holds; swapped whole on reload.
@@ -293,14 +297,22 @@ impl Waf {
             scoring.rules_signal(outcome.anomaly_score, threshold),
         )];
         let mut matches = outcome.matches;
+        let mut source_denies = false;
         for source in &self.shared.sources {
             let assessment = source.assess(request);
             contributions.push(scoring.contribution(source.name(), assessment.signal));
             matches.extend(assessment.matches);
+            source_denies |= assessment.deny;
         }
         let score = contributions.iter().map(|c| c.points()).sum();
         let (action, reason) = match outcome.deny_status {
             Some(status) => (Action::Deny { status }, Reason::DenyRule),
+            None if source_denies => (
+                Action::Deny {
+                    status: config.deny_status,
+                },
+                Reason::DenyRule,
+            ),
             None => scoring.decide(score, outcome.anomaly_score, threshold, config.deny_status),
         };
         let mode = mode(config.mode, &generation.rules, outcome.engine);

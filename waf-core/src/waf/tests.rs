@@ -29,6 +29,7 @@ impl SignalSource for Fixed {
         Assessment {
             signal: self.1,
             matches: Vec::new(),
+            ..Assessment::default()
         }
     }
 }
