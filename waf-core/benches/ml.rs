@@ -5,6 +5,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use waf_core::SignalSource;
 use waf_core::ml::AnomalyScorer;
+use waf_core::ml::features::{DIM, Location, value_features};
 use waf_core::request::{Limits, RawRequest, RequestView};
 
 /// A browser's header set, as the corpus's requests carry it.
@@ -66,6 +67,15 @@ fn anomaly(c: &mut Criterion) {
     for (name, view) in &cases {
         group.bench_function(*name, |b| b.iter(|| scorer.assess(black_box(view))));
     }
+    // The two halves apart, to see where the time goes.
+    let rows = vec![0.1f32; 12 * DIM];
+    group.bench_function("model_12_rows", |b| {
+        b.iter(|| scorer.model().probabilities(black_box(&rows)))
+    });
+    let mut row = vec![0.0f32; DIM];
+    group.bench_function("features_one_value", |b| {
+        b.iter(|| value_features(Location::Header, black_box(HEADERS[2].1), &mut row))
+    });
     group.finish();
 }
 

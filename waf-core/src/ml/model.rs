@@ -4,9 +4,12 @@ use super::features::DIM;
 use crate::{Error, ErrorKind};
 use std::sync::Arc;
 use tract_onnx::prelude::{
-    Framework, InferenceModelExt, IntoRunnable, Tensor, TractResult, TypedRunnableModel,
+    DatumExt, Framework, InferenceModelExt, IntoRunnable, Tensor, TractResult, TypedRunnableModel,
     TypedSimplePlan, tvec,
 };
+
+/// Rows per inference: most requests have fewer values, more take several runs.
+const BATCH: usize = 16;
 
 /// The model trained by `waf-core/ml/train.py` on the corpus's train split, shipped in
 /// the crate (see `waf-core/ml/MODEL_CARD.md`).
@@ -48,6 +51,10 @@ impl Model {
         let plan = tract_onnx::onnx()
             .model_for_read(&mut &bytes[..])
             .map_err(|e| fail("not a readable ONNX model", &e))?
+            // A fixed batch: the plan is then fully static, with nothing left to resolve
+            // per run (a symbolic batch re-plans its kernels on every call).
+            .with_input_fact(0, f32::fact([BATCH, DIM]).into())
+            .map_err(|e| fail(&format!("does not take float32[N, {DIM}] features"), &e))?
             .into_optimized()
             .map_err(|e| fail("cannot be optimised", &e))?
             .into_runnable()
@@ -83,16 +90,21 @@ impl Model {
         })
     }
 
+    /// Runs the rows in batches of [`BATCH`], the last one padded with blank rows.
     fn run(&self, rows: &[f32]) -> TractResult<Vec<f32>> {
-        let input = Tensor::from_shape(&[rows.len() / DIM, DIM], rows)?;
-        let outputs = TypedRunnableModel::run(&self.plan, tvec!(input.into()))?;
-        match outputs.first() {
-            Some(output) => Ok(output
-                .to_plain_array_view::<f32>()?
-                .iter()
-                .copied()
-                .collect()),
-            None => Ok(Vec::new()),
+        let count = rows.len() / DIM;
+        let mut probabilities = Vec::with_capacity(count);
+        let mut batch = vec![0.0f32; BATCH * DIM];
+        for chunk in rows[..count * DIM].chunks(BATCH * DIM) {
+            batch[..chunk.len()].copy_from_slice(chunk);
+            batch[chunk.len()..].fill(0.0);
+            let input = Tensor::from_shape(&[BATCH, DIM], &batch)?;
+            let outputs = TypedRunnableModel::run(&self.plan, tvec!(input.into()))?;
+            if let Some(output) = outputs.first() {
+                let output = output.to_plain_array_view::<f32>()?;
+                probabilities.extend(output.iter().copied().take(chunk.len() / DIM));
+            }
         }
+        Ok(probabilities)
     }
 }
