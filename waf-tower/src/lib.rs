@@ -33,7 +33,9 @@
 //!   body still forwarded, as configured ([`Oversize`]).
 //! - Answers a deny with 403 (or the rule's status), a rate limit with 429 and
 //!   `Retry-After`, a challenge with a challenge page. A block is a response, never a
-//!   service error.
+//!   service error. A gRPC call (`Content-Type: application/grpc…`) gets a gRPC status
+//!   instead of a page: HTTP 200 with no body and `grpc-status` 7 `PERMISSION_DENIED`
+//!   (deny, challenge) or 8 `RESOURCE_EXHAUSTED` (rate limit), with a `grpc-message`.
 //! - Adds an `x-request-id` header to the request and the response.
 //! - Takes the client address from the connection (axum's `ConnectInfo`, or a
 //!   [`ClientAddr`] extension), and from `Forwarded` / `X-Forwarded-For` only when the
@@ -102,6 +104,7 @@
 mod body;
 mod client_addr;
 mod future;
+mod grpc;
 mod layer;
 mod log;
 mod response;

@@ -1,12 +1,53 @@
 //! The middleware's own answers.
 
+use crate::grpc;
 use bytes::Bytes;
-use http::{HeaderValue, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use http_body_util::Full;
 use waf_core::Action;
 
-/// The response for a request the middleware does not pass on.
-pub(crate) fn blocked(action: Action, request_id: &str) -> Response<Full<Bytes>> {
+/// How a request is answered when the middleware answers it: gRPC clients read a
+/// `grpc-status`, everyone else gets a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    Page,
+    Grpc,
+}
+
+impl Answer {
+    /// The way to answer a request with these headers.
+    pub(crate) fn for_request(headers: &HeaderMap) -> Self {
+        if grpc::is_grpc(headers) {
+            Self::Grpc
+        } else {
+            Self::Page
+        }
+    }
+
+    /// The response for a request the middleware does not pass on.
+    pub(crate) fn blocked(self, action: Action, request_id: &str) -> Response<Full<Bytes>> {
+        match self {
+            Self::Page => blocked(action, request_id),
+            Self::Grpc => grpc::blocked(action, request_id),
+        }
+    }
+
+    /// An error answer for a request the middleware could not read.
+    pub(crate) fn error(
+        self,
+        status: StatusCode,
+        message: &str,
+        request_id: &str,
+    ) -> Response<Full<Bytes>> {
+        match self {
+            Self::Page => error(status, message, request_id),
+            Self::Grpc => grpc::error(status, message, request_id),
+        }
+    }
+}
+
+/// The page for a request the middleware does not pass on.
+fn blocked(action: Action, request_id: &str) -> Response<Full<Bytes>> {
     match action {
         Action::RateLimit { retry_after } => {
             let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
@@ -43,8 +84,8 @@ pub(crate) fn blocked(action: Action, request_id: &str) -> Response<Full<Bytes>>
     }
 }
 
-/// An error answer for a request the middleware could not read.
-pub(crate) fn error(status: StatusCode, message: &str, request_id: &str) -> Response<Full<Bytes>> {
+/// The page for a request the middleware could not read.
+fn error(status: StatusCode, message: &str, request_id: &str) -> Response<Full<Bytes>> {
     page(
         status,
         status.canonical_reason().unwrap_or("Error"),

@@ -82,6 +82,7 @@ where
     ResBody: Body<Data = Bytes>,
 {
     let (mut parts, body) = request.into_parts();
+    let answer = response::Answer::for_request(&parts.headers);
     let id_value = HeaderValue::from_str(&request_id).expect("hex is a valid header value");
     let own = |response: Response<http_body_util::Full<Bytes>>| {
         let mut response = response.map(ResponseBody::blocked);
@@ -98,7 +99,7 @@ where
     if options.oversize == Oversize::Reject
         && declared.is_some_and(|n| n > options.body_limit as u64)
     {
-        return Ok(own(response::error(
+        return Ok(own(answer.error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "The request body is larger than this server accepts.",
             &request_id,
@@ -109,7 +110,7 @@ where
             (data.clone(), RequestBody::buffered(data, trailers))
         }
         Buffered::Over { .. } if options.oversize == Oversize::Reject => {
-            return Ok(own(response::error(
+            return Ok(own(answer.error(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The request body is larger than this server accepts.",
                 &request_id,
@@ -122,7 +123,7 @@ where
         Buffered::Failed { error, .. } => {
             let error: BoxError = error.into();
             tracing::debug!(target: "waf", request_id, %error, "request body could not be read");
-            return Ok(own(response::error(
+            return Ok(own(answer.error(
                 StatusCode::BAD_REQUEST,
                 "The request body could not be read.",
                 &request_id,
@@ -160,7 +161,7 @@ where
     {
         // No response of the inner service: the logging phase sees none.
         log::logging_phase(&exchange.finish(None), &request_id);
-        return Ok(own(response::blocked(action, &request_id)));
+        return Ok(own(answer.blocked(action, &request_id)));
     }
 
     parts
@@ -233,7 +234,7 @@ where
         }
         // The inner response (and its body, unread or buffered) is dropped: nothing of
         // it reaches the client.
-        action => own(response::blocked(action, &request_id)),
+        action => own(answer.blocked(action, &request_id)),
     };
     response.extensions_mut().insert(response_verdict);
     Ok(response)
