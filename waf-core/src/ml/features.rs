@@ -13,6 +13,7 @@
 //! * a one-hot of the value's [`Location`].
 
 use crate::request::{BodyProcessor, Field, RequestView};
+use std::sync::OnceLock;
 
 /// Bytes of a value that are read (the rest changes only the length feature).
 pub const MAX_VALUE: usize = 1024;
@@ -192,10 +193,18 @@ pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
         longest_run = longest_run.max(run);
     }
     let n = norm.len() as f64;
-    let entropy = histogram.iter().filter(|&&c| c > 0).fold(0.0, |e, &c| {
-        let p = f64::from(c) / n;
-        e - p * p.log2()
-    });
+    // −Σ p·log2 p = (n·log2 n − Σ c·log2 c) / n, with c·log2 c from a table: no libm call
+    // on the request path (interleaved with the model's vector kernels, each one costs
+    // far more than its arithmetic; see benches/ml.rs).
+    let entropy = if norm.is_empty() {
+        0.0
+    } else {
+        let sum: f64 = histogram
+            .iter()
+            .map(|&c| tables().c_log2_c[c as usize])
+            .sum();
+        (tables().c_log2_c[norm.len()] - sum) / n
+    };
     let fraction = |count: u32| f64::from(count) / n.max(1.0);
     let cut = &raw[..raw.len().min(MAX_VALUE)];
     let changed = norm.len() != cut.len()
@@ -204,7 +213,7 @@ pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
             .zip(cut)
             .any(|(n, r)| *n != r.to_ascii_lowercase());
     [
-        (raw.len() as f64).ln_1p(),
+        ln_1p(u32::try_from(raw.len()).unwrap_or(u32::MAX)),
         entropy,
         fraction(letters),
         fraction(digits),
@@ -212,10 +221,45 @@ pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
         fraction(punct),
         fraction(high),
         fraction(control),
-        f64::from(words).ln_1p(),
-        f64::from(longest_run).ln_1p(),
+        ln_1p(words),
+        ln_1p(longest_run),
         if changed { 1.0 } else { 0.0 },
     ]
+}
+
+/// Logarithms of the small integers the features take them of, computed once.
+struct Tables {
+    /// `ln(1 + k)` for every count an n-gram bucket, word count or run can reach.
+    ln_1p: Vec<f64>,
+    /// `c · log2(c)` (0 for 0) for every byte count of a value.
+    c_log2_c: Vec<f64>,
+}
+
+fn tables() -> &'static Tables {
+    static TABLES: OnceLock<Tables> = OnceLock::new();
+    TABLES.get_or_init(|| Tables {
+        ln_1p: (0..=NGRAMS.len() * (MAX_VALUE + 2))
+            .map(|k| (k as f64).ln_1p())
+            .collect(),
+        c_log2_c: (0..=MAX_VALUE)
+            .map(|c| {
+                if c == 0 {
+                    0.0
+                } else {
+                    c as f64 * (c as f64).log2()
+                }
+            })
+            .collect(),
+    })
+}
+
+/// `ln(1 + k)`; from the table for the counts and lengths of one value.
+fn ln_1p(k: u32) -> f64 {
+    let table = &tables().ln_1p;
+    table
+        .get(k as usize)
+        .copied()
+        .unwrap_or_else(|| f64::from(k).ln_1p())
 }
 
 /// Writes the [`DIM`] features of `raw` at `location` into `row` (which must hold
@@ -225,7 +269,7 @@ pub fn value_features(location: Location, raw: &[u8], row: &mut [f32]) {
     row.fill(0.0);
     for (feature, count) in row.iter_mut().zip(ngram_counts(&norm)) {
         if count > 0 {
-            *feature = f64::from(count).ln_1p() as f32;
+            *feature = ln_1p(count) as f32;
         }
     }
     for (feature, value) in row[HASH_DIM..].iter_mut().zip(dense_features(raw, &norm)) {
