@@ -8,8 +8,10 @@ use clap::{Args, ValueEnum, value_parser};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 use waf::crs;
+use waf_core::ml;
 use waf_core::request::{RecordedRequest, RequestView};
 use waf_core::rule::RuleSet;
 use waf_core::{Config, Mode, Waf};
@@ -58,6 +60,19 @@ pub struct ScanArgs {
     /// Engine configuration file (TOML: mode, deny_status, scoring, limits).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+
+    /// Add the ML anomaly signal (`ml_anomaly`, weighted by `scoring.weights`) from the
+    /// embedded model, or from --ml-model.
+    #[arg(long)]
+    ml: bool,
+
+    /// ONNX model for --ml instead of the embedded one.
+    #[arg(long, value_name = "FILE.onnx", requires = "ml")]
+    ml_model: Option<PathBuf>,
+
+    /// A missing or corrupt --ml-model disables ML with a warning instead of failing.
+    #[arg(long, requires = "ml")]
+    ml_optional: bool,
 }
 
 /// The rule sets `--rules` can name.
@@ -176,11 +191,35 @@ fn build_engine(args: &ScanArgs) -> Result<Waf, Failure> {
     }
     // `Config::from_toml` and the defaults are already valid; the builder checks again
     // and its message is passed on rather than trusted to never appear.
-    Waf::builder()
-        .rules(rules)
-        .config(config)
+    let mut builder = Waf::builder().rules(rules).config(config);
+    if args.ml
+        && let Some(scorer) = ml_scorer(args)?
+    {
+        builder = builder.signal_source(Arc::new(scorer));
+    }
+    builder
         .build()
         .map_err(|e| Failure::usage(format!("invalid engine configuration: {e}")))
+}
+
+/// The `ml_anomaly` source of `--ml`: `None` when the model could not be loaded and
+/// `--ml-optional` says to go on without it (with a warning).
+fn ml_scorer(args: &ScanArgs) -> Result<Option<ml::AnomalyScorer>, Failure> {
+    let settings = ml::ModelSettings {
+        path: args.ml_model.clone(),
+        on_error: if args.ml_optional {
+            ml::OnModelError::Disable
+        } else {
+            ml::OnModelError::Fail
+        },
+    };
+    match ml::load(&settings).map_err(|e| Failure::usage(e.to_string()))? {
+        ml::Loaded::Ready(scorer) => Ok(Some(scorer)),
+        ml::Loaded::Disabled { reason } => {
+            eprint_line(&format!("warning: {reason}; ML disabled"));
+            Ok(None)
+        }
+    }
 }
 
 /// Reads and checks a TOML configuration file; errors name the file.
