@@ -16,7 +16,8 @@ pub const EXPLAIN_FROM: f64 = 0.5;
 /// The request-anomaly model as a [`SignalSource`].
 ///
 /// ```
-/// /// use waf_core::ml::AnomalyScorer;
+/// use std::sync::Arc;
+/// use waf_core::ml::AnomalyScorer;
 /// use waf_core::request::{Limits, RawRequest, RequestView};
 /// use waf_core::{SignalSource, Waf};
 ///

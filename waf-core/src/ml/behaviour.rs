@@ -126,7 +126,8 @@ impl WindowFeatures {
 /// Per-client behaviour as a [`SignalSource`]; see the [module docs](self).
 ///
 /// ```
-/// /// use waf_core::ml::behaviour::{Behaviour, SIGNAL, SUGGESTED_WEIGHT};
+/// use std::sync::Arc;
+/// use waf_core::ml::behaviour::{Behaviour, SIGNAL, SUGGESTED_WEIGHT};
 /// use waf_core::Waf;
 ///
 /// let waf = Waf::builder()
