@@ -144,6 +144,12 @@ fn hex(byte: u8) -> Option<u8> {
 /// Counts of the hashed n-grams of a normalised value, per bucket.
 pub fn ngram_counts(norm: &[u8]) -> [u32; HASH_DIM] {
     let mut counts = [0; HASH_DIM];
+    for_each_ngram(norm, |bucket| counts[bucket] += 1);
+    counts
+}
+
+/// Calls `f` with the bucket of every n-gram of the framed value (`\x02` … `\x03`).
+fn for_each_ngram(norm: &[u8], mut f: impl FnMut(usize)) {
     let framed: Vec<u8> = [2]
         .into_iter()
         .chain(norm.iter().copied())
@@ -154,10 +160,9 @@ pub fn ngram_counts(norm: &[u8]) -> [u32; HASH_DIM] {
             let hash = gram
                 .iter()
                 .fold(fnv(FNV_OFFSET, n as u8), |h, &b| fnv(h, b));
-            counts[hash as usize & (HASH_DIM - 1)] += 1;
+            f(hash as usize & (HASH_DIM - 1));
         }
     }
-    counts
 }
 
 fn fnv(hash: u32, byte: u8) -> u32 {
@@ -173,7 +178,13 @@ pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
     let (mut letters, mut digits, mut spaces, mut punct, mut high, mut control) =
         (0u32, 0u32, 0u32, 0u32, 0u32, 0u32);
     let (mut words, mut in_word, mut run, mut longest_run) = (0u32, false, 0u32, 0u32);
+    // The bytes that occur, in order of first occurrence: the entropy sums over them
+    // alone.
+    let mut distinct = Vec::with_capacity(norm.len().min(256));
     for &b in norm {
+        if histogram[usize::from(b)] == 0 {
+            distinct.push(b);
+        }
         histogram[usize::from(b)] += 1;
         match b {
             b'a'..=b'z' => letters += 1,
@@ -199,9 +210,10 @@ pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
     let entropy = if norm.is_empty() {
         0.0
     } else {
-        let sum: f64 = histogram
+        let c_log2_c = &tables().c_log2_c;
+        let sum: f64 = distinct
             .iter()
-            .map(|&c| tables().c_log2_c[c as usize])
+            .map(|&b| c_log2_c[histogram[usize::from(b)] as usize])
             .sum();
         (tables().c_log2_c[norm.len()] - sum) / n
     };
@@ -267,10 +279,18 @@ fn ln_1p(k: u32) -> f64 {
 pub fn value_features(location: Location, raw: &[u8], row: &mut [f32]) {
     let norm = normalise(raw);
     row.fill(0.0);
-    for (feature, count) in row.iter_mut().zip(ngram_counts(&norm)) {
-        if count > 0 {
-            *feature = ln_1p(count) as f32;
+    // The buckets a value touches are few next to HASH_DIM: count in the row itself
+    // and take the logarithms of those alone (same values as `ngram_counts`).
+    let mut touched = Vec::with_capacity(NGRAMS.len() * (norm.len() + 2));
+    for_each_ngram(&norm, |bucket| {
+        if row[bucket] == 0.0 {
+            touched.push(bucket);
         }
+        row[bucket] += 1.0;
+    });
+    for bucket in touched {
+        // Counts are below 2^24: exact in f32.
+        row[bucket] = ln_1p(row[bucket] as u32) as f32;
     }
     for (feature, value) in row[HASH_DIM..].iter_mut().zip(dense_features(raw, &norm)) {
         *feature = value as f32;
