@@ -177,3 +177,35 @@ fn proxy_listens_where_the_service_sends_and_forwards_to_the_app() {
     let port = redis["spec"]["ports"][0]["port"].as_u64().unwrap();
     assert_eq!(url, format!("redis://redis.waf.svc.cluster.local:{port}/"));
 }
+
+#[tokio::test]
+async fn the_configmap_is_what_waf_proxy_check_accepts() {
+    // The pod's /etc/waf, laid out in a temporary directory: the ConfigMaps' files, with
+    // the image's copy of the built-in rules at a path of this machine.
+    let etc = tempfile::tempdir().unwrap();
+    let builtin = etc.path().join("builtin.conf");
+    std::fs::write(&builtin, waf::rules::builtin::RULES).unwrap();
+    let proxy = config_file("proxy.toml").replace(
+        "/usr/share/waf/rules/builtin.conf",
+        builtin.to_str().unwrap(),
+    );
+    assert_ne!(
+        proxy,
+        config_file("proxy.toml"),
+        "the image's rules path moved"
+    );
+    std::fs::write(etc.path().join("proxy.toml"), proxy).unwrap();
+    std::fs::write(etc.path().join("waf.toml"), config_file("waf.toml")).unwrap();
+    std::fs::create_dir(etc.path().join("rules")).unwrap();
+    let rules = resource("configmap-rules.yaml", "ConfigMap", "waf-rules");
+    for (name, text) in rules["data"].as_mapping().unwrap() {
+        std::fs::write(
+            etc.path().join("rules").join(name.as_str().unwrap()),
+            text.as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    waf::proxy::check(&etc.path().join("proxy.toml"))
+        .await
+        .unwrap();
+}
