@@ -1,6 +1,10 @@
 //! End to end through `waf-proxy` (`waf::proxy`) over real TLS on loopback: an axum
 //! upstream, the proxy in front with a certificate generated for the test, and clients
-//! speaking HTTP/1.1 and HTTP/2 that trust only that certificate.
+//! speaking HTTP/1.1 and HTTP/2 that trust only that certificate; and the demo app
+//! (`examples/demo/app.rs`, deliberately vulnerable) protected by the proxy alone.
+
+#[path = "../examples/demo/app.rs"]
+mod app;
 
 use axum::Router;
 use axum::extract::{Query, Request, State};
@@ -547,4 +551,54 @@ async fn rule_reload_under_load_fails_no_request() {
     assert!(setup.proxy.reload().await.is_err());
     assert_eq!(client.fetch("/search?q=tulip").await.0, 403);
     setup.proxy.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_app_is_protected_by_the_proxy_alone() {
+    // The demo app without a WAF of its own: its holes are open to whoever reaches it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let demo = listener.local_addr().unwrap();
+    let app = app::router(app::open_db().unwrap(), None);
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    let sqli = "/api/user?id=1%27%20OR%20%271%27%3D%271";
+    let direct = TcpStream::connect(demo).await.unwrap();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(direct))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let leak = sender
+        .send_request(
+            http::Request::get(sqli)
+                .header("host", "localhost")
+                .body(Empty::<Bytes>::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(leak.status(), 200);
+    let rows: serde_json::Value =
+        serde_json::from_slice(&leak.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert!(
+        rows.as_array().unwrap().len() > 1,
+        "direct: every user leaks: {rows}"
+    );
+
+    let cert = new_cert();
+    let setup = Setup::start(demo, &cert, "source = \"builtin\"").await;
+    for h2 in [false, true] {
+        let mut client = Client::open(setup.https(), &cert.der, h2).await;
+        let (status, page) = client.fetch("/search?q=running+shoes").await;
+        assert_eq!(status, 200, "h2={h2}");
+        assert!(page.contains("Results for running shoes"), "{page}");
+        let (status, user) = client.fetch("/api/user?id=1").await;
+        assert_eq!(status, 200, "h2={h2}: {user}");
+        for attack in [sqli.to_owned(), format!("/search?q={XSS}")] {
+            let (status, _) = client.fetch(&attack).await;
+            assert_eq!(status, 403, "h2={h2}: {attack}");
+        }
+    }
+    setup.proxy.shutdown().await;
+    task.abort();
 }
