@@ -602,3 +602,84 @@ async fn the_demo_app_is_protected_by_the_proxy_alone() {
     setup.proxy.shutdown().await;
     task.abort();
 }
+
+/// The `waf-proxy` binary, killed when dropped (also when a test fails).
+struct ProxyProcess(std::process::Child);
+
+impl Drop for ProxyProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// One plain HTTP/1.1 request on a fresh connection; its status, or `None` when the
+/// connection is refused.
+async fn plain_status(addr: SocketAddr, target: &str) -> Option<u16> {
+    let stream = TcpStream::connect(addr).await.ok()?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .ok()?;
+    tokio::spawn(connection);
+    let request = http::Request::get(target)
+        .header("host", "localhost")
+        .body(Empty::<Bytes>::new())
+        .unwrap();
+    Some(sender.send_request(request).await.ok()?.status().as_u16())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_rules_of_a_running_waf_proxy() {
+    let upstream = upstream().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.conf");
+    std::fs::write(&rules, ALLOW).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    // File watching off: only the signal can reload.
+    let config = format!(
+        "watch_interval_ms = 0\n[listen]\nhttp = \"{addr}\"\n\
+         [upstream]\nurl = \"http://{}\"\n\
+         [rules]\nsource = \"seclang\"\nfiles = [{rules:?}]\n",
+        upstream.addr
+    );
+    std::fs::write(dir.path().join("proxy.toml"), config).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_waf-proxy"))
+        .arg("--config")
+        .arg(dir.path().join("proxy.toml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let proxy = ProxyProcess(child);
+    let deadline = Instant::now() + TIMEOUT;
+    while plain_status(addr, "/search?q=tulip").await != Some(200) {
+        assert!(Instant::now() < deadline, "waf-proxy did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    std::fs::write(&rules, BLOCK).unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        plain_status(addr, "/search?q=tulip").await,
+        Some(200),
+        "no reload without the signal"
+    );
+    let pid = proxy.0.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + TIMEOUT;
+    while plain_status(addr, "/search?q=tulip").await != Some(403) {
+        assert!(Instant::now() < deadline, "SIGHUP did not reload the rules");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Still running, still forwarding the rest.
+    assert_eq!(plain_status(addr, "/search?q=rose").await, Some(200));
+}
