@@ -1,7 +1,7 @@
 //! End to end through `waf-proxy` (`waf::proxy`) over real TLS on loopback: an axum
-//! upstream, the proxy in front with a certificate generated for the test, and clients
-//! speaking HTTP/1.1 and HTTP/2 that trust only that certificate; and the demo app
-//! (`examples/demo/app.rs`, deliberately vulnerable) protected by the proxy alone.
+//! upstream (or the deliberately vulnerable demo app, `examples/demo/app.rs`), the proxy
+//! in front with a certificate generated for the test, and clients speaking HTTP/1.1 and
+//! HTTP/2 that trust only that certificate.
 
 #[path = "../examples/demo/app.rs"]
 mod app;
@@ -470,13 +470,38 @@ async fn replaced_certificate_is_served_without_restart() {
     setup.proxy.shutdown().await;
 }
 
+/// The demo app (`examples/demo/app.rs`) without a WAF of its own, on a loopback port;
+/// stopped when dropped.
+struct DemoApp {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl DemoApp {
+    async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = app::router(app::open_db().unwrap(), None);
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Self { addr, task }
+    }
+}
+
+impl Drop for DemoApp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
 /// A rule that lets everything through, and one that blocks `q=tulip`.
 const ALLOW: &str = "SecRule ARGS:q \"@streq never-sent\" \"id:9001,phase:2,deny,status:403\"\n";
 const BLOCK: &str = "SecRule ARGS:q \"@streq tulip\" \"id:9001,phase:2,deny,status:403\"\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rule_reload_under_load_fails_no_request() {
-    let upstream = upstream().await;
+    let upstream = DemoApp::start().await;
     let cert = new_cert();
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("rules.conf");
@@ -502,7 +527,7 @@ async fn rule_reload_under_load_fails_no_request() {
             while started.elapsed() < load_for && seen.len() < 50_000 {
                 let (status, body) = client.fetch("/search?q=tulip").await;
                 match status.as_u16() {
-                    200 => assert_eq!(body, "upstream results for tulip"),
+                    200 => assert!(body.contains("Results for tulip"), "{body}"),
                     403 => {}
                     other => panic!("client {i}: status {other}: {body}"),
                 }
@@ -556,12 +581,8 @@ async fn rule_reload_under_load_fails_no_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_app_is_protected_by_the_proxy_alone() {
     // The demo app without a WAF of its own: its holes are open to whoever reaches it.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let demo = listener.local_addr().unwrap();
-    let app = app::router(app::open_db().unwrap(), None);
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let demo_app = DemoApp::start().await;
+    let demo = demo_app.addr;
     let sqli = "/api/user?id=1%27%20OR%20%271%27%3D%271";
     let direct = TcpStream::connect(demo).await.unwrap();
     let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(direct))
@@ -600,7 +621,6 @@ async fn the_demo_app_is_protected_by_the_proxy_alone() {
         }
     }
     setup.proxy.shutdown().await;
-    task.abort();
 }
 
 /// The `waf-proxy` binary, killed when dropped (also when a test fails).
