@@ -148,18 +148,21 @@ pub fn ngram_counts(norm: &[u8]) -> [u32; HASH_DIM] {
     counts
 }
 
-/// Calls `f` with the bucket of every n-gram of the framed value (`\x02` … `\x03`).
+/// Calls `f` with the bucket of every n-gram of the framed value (`\x02` … `\x03`): all
+/// 1-grams, then all 2-grams, then all 3-grams, each hashed as FNV-1a of `[n] ++ gram`.
 fn for_each_ngram(norm: &[u8], mut f: impl FnMut(usize)) {
-    let framed: Vec<u8> = [2]
-        .into_iter()
-        .chain(norm.iter().copied())
-        .chain([3])
-        .collect();
+    // On the stack: a normalised value is at most MAX_VALUE bytes (decoding shrinks).
+    let mut buffer = [0u8; MAX_VALUE + 2];
+    let norm = &norm[..norm.len().min(MAX_VALUE)];
+    let framed = &mut buffer[..norm.len() + 2];
+    framed[0] = 2;
+    framed[1..=norm.len()].copy_from_slice(norm);
+    framed[norm.len() + 1] = 3;
     for n in NGRAMS {
+        // The hash of `[n]` is the same for every gram of length n.
+        let seed = fnv(FNV_OFFSET, n as u8);
         for gram in framed.windows(n) {
-            let hash = gram
-                .iter()
-                .fold(fnv(FNV_OFFSET, n as u8), |h, &b| fnv(h, b));
+            let hash = gram.iter().fold(seed, |h, &b| fnv(h, b));
             f(hash as usize & (HASH_DIM - 1));
         }
     }
