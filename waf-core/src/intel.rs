@@ -33,13 +33,11 @@
 
 use crate::prefix::PrefixMap;
 use crate::request::RequestView;
-use crate::rule::Severity;
 use crate::verdict::RuleMatch;
 use crate::{Assessment, Error, ErrorKind, SignalSource};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
-use std::sync::Arc;
 
 /// The format of a feed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -241,17 +239,12 @@ impl SignalSource for ThreatIntel {
     fn assess(&self, request: &RequestView) -> Assessment {
         let signal = self.reputation(request.client);
         let matches = if signal > 0.0 {
-            vec![RuleMatch {
-                rule_id: 0,
-                source: Arc::from(SIGNAL),
-                message: Arc::from(format!("Client address has a bad reputation ({signal:.2})")),
-                data: None,
-                severity: Severity::Notice,
-                tags: Arc::from(Vec::new()),
-                variable: "REMOTE_ADDR".into(),
-                value: request.client.to_string(),
-                evidence: None,
-            }]
+            vec![RuleMatch::signal(
+                SIGNAL,
+                format!("Client address has a bad reputation ({signal:.2})"),
+                "REMOTE_ADDR".into(),
+                request.client.to_string(),
+            )]
         } else {
             Vec::new()
         };

@@ -127,6 +127,22 @@ impl RuleMatch {
 }
 
 impl RuleMatch {
+    /// The notice that explains a signal source's contribution to the score (threat
+    /// intelligence, ML): rule id 0, severity notice, no tags.
+    pub(crate) fn signal(source: &str, message: String, variable: String, value: String) -> Self {
+        Self {
+            rule_id: 0,
+            source: Arc::from(source),
+            message: Arc::from(message),
+            data: None,
+            severity: Severity::Notice,
+            tags: Arc::from(Vec::new()),
+            variable,
+            value,
+            evidence: None,
+        }
+    }
+
     /// The match recorded for a rate-limited request: rule id 0, source `ratelimit`,
     /// the limit's name as data.
     pub(crate) fn rate_limit(

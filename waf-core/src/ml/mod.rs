@@ -32,11 +32,9 @@ pub use anomaly::{AnomalyScorer, EXPLAIN_FROM, SIGNAL};
 pub use behaviour::Behaviour;
 pub use model::{EMBEDDED, Model};
 
-use crate::rule::Severity;
 use crate::verdict::RuleMatch;
 use crate::{Assessment, Error, ErrorKind};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// Which model to load, and what a model that cannot be loaded does.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,17 +100,7 @@ fn assessment(
 ) -> Assessment {
     let matches = if signal >= explain_from {
         let (message, variable, value) = what();
-        vec![RuleMatch {
-            rule_id: 0,
-            source: Arc::from(name),
-            message: Arc::from(message),
-            data: None,
-            severity: Severity::Notice,
-            tags: Arc::from(Vec::new()),
-            variable: variable.to_owned(),
-            value,
-            evidence: None,
-        }]
+        vec![RuleMatch::signal(name, message, variable.to_owned(), value)]
     } else {
         Vec::new()
     };
