@@ -81,19 +81,30 @@ impl Core {
     /// over, if any.
     pub(crate) async fn check_rate_limits(&self, request: &RequestView) -> Option<Limited> {
         let (applicable, max_keys) = self.waf.with_config(|config| {
-            let applicable: Vec<(RateLimitRule, String)> = config
+            let applicable: Vec<(usize, String)> = config
                 .rate_limits
                 .iter()
-                .filter_map(|rule| Some((rule.clone(), rule.shared_key(request)?)))
+                .enumerate()
+                .filter_map(|(index, rule)| Some((index, rule.shared_key(request)?)))
                 .collect();
             (applicable, config.limiter.max_keys)
         });
-        for (rule, key) in applicable {
+        for (index, key) in applicable {
             let now = Instant::now();
-            match self.leases.spend(&key, now) {
-                Local::Spent => continue,
-                Local::Refused(wait) => return Some(Limited::new(&rule, request, wait, false)),
-                Local::Ask => {}
+            let local = self.leases.spend(&key, now);
+            if let Local::Spent = local {
+                // The common case: a request of a batch already taken, no copy of the rule.
+                continue;
+            }
+            // A reload since the keys were made may have removed the limit.
+            let Some(rule) = self
+                .waf
+                .with_config(|config| config.rate_limits.get(index).cloned())
+            else {
+                continue;
+            };
+            if let Local::Refused(wait) = local {
+                return Some(Limited::new(&rule, request, wait, false));
             }
             match self.take(&rule, &key).await {
                 Ok((granted, wait, exceeded)) => {
