@@ -129,7 +129,10 @@ async fn mirrored_attacks_are_banned_by_the_analyzer_on_every_node() {
         .iter()
         .flat_map(|a| a.banned.iter().map(|b| b.0))
         .collect();
-    assert_eq!(read, 3, "{analyzed:?}");
+    // The attacker's benign polls that reached node b before the ban landed
+    // were mirrored too, so the analyzer may have read more than the three
+    // requests sent before the attack was banned.
+    assert!(read >= 3, "{analyzed:?}");
     assert_eq!(banned, [attacker]);
     assert!(shared_a.stats().mirrored >= 2);
 }
