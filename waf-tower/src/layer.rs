@@ -1,4 +1,5 @@
 use crate::client_addr::TrustedProxies;
+use crate::observe::Observer;
 use crate::service::WafService;
 use crate::shared::Shared;
 use http::HeaderName;
@@ -25,6 +26,17 @@ pub(crate) struct Options {
     pub trusted_proxies: TrustedProxies,
     pub request_id_header: HeaderName,
     pub shared: Option<Shared>,
+    pub observers: Observers,
+}
+
+/// The observers a layer calls, in the order they were added.
+#[derive(Clone, Default)]
+pub(crate) struct Observers(pub Vec<Arc<dyn Observer>>);
+
+impl std::fmt::Debug for Observers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} observers", self.0.len())
+    }
 }
 
 /// Applies [`WafService`] to a service: the engine in front of it.
@@ -50,6 +62,7 @@ impl WafLayer {
                 trusted_proxies: TrustedProxies::default(),
                 request_id_header: HeaderName::from_static("x-request-id"),
                 shared: None,
+                observers: Observers::default(),
             }),
         }
     }
@@ -105,6 +118,13 @@ impl WafLayer {
     /// whether or not a layer uses it.
     pub fn shared(mut self, shared: Shared) -> Self {
         Arc::make_mut(&mut self.options).shared = Some(shared);
+        self
+    }
+
+    /// Adds an observer: it sees every inspected request once its outcome is known
+    /// (metrics, audit log, attack store, dashboard). See [`observe`](crate::observe).
+    pub fn observe(mut self, observer: Arc<dyn Observer>) -> Self {
+        Arc::make_mut(&mut self.options).observers.0.push(observer);
         self
     }
 

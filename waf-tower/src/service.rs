@@ -1,6 +1,7 @@
 use crate::body::{RequestBody, ResponseBody};
 use crate::future::ResponseFuture;
 use crate::layer::{Options, Oversize};
+use crate::observe::Transaction;
 use crate::{client_addr, log, response};
 use bytes::{Bytes, BytesMut};
 use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
@@ -12,6 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime};
 use tower_service::Service;
 use waf_core::request::RequestView;
 use waf_core::response::ResponseView;
@@ -81,6 +83,7 @@ where
     B::Error: Into<BoxError>,
     ResBody: Body<Data = Bytes>,
 {
+    let arrived = SystemTime::now();
     let (mut parts, body) = request.into_parts();
     let answer = response::Answer::for_request(&parts.headers);
     let id_value = HeaderValue::from_str(&request_id).expect("hex is a valid header value");
@@ -133,6 +136,7 @@ where
 
     let peer = client_addr::peer(&parts.extensions);
     let client = options.trusted_proxies.client(peer, &parts.headers);
+    let started = Instant::now();
     let view = RequestView::from_parts(&parts, inspected, client, &waf.limits());
     // The exchange keeps the transaction (TX variables, matches) for the response phases.
     let mut exchange = match &options.shared {
@@ -146,7 +150,28 @@ where
         }
         None => waf.begin(view),
     };
-    let verdict = exchange.request_verdict().clone();
+    let verdict = Arc::new(exchange.request_verdict().clone());
+    let mut inspection = started.elapsed();
+    let mode = waf.with_config(|config| config.mode);
+    let observed = |request: &RequestView,
+                    response_verdict: Option<&waf_core::Verdict>,
+                    status: u16,
+                    inspection: Duration| {
+        let transaction = Transaction {
+            request_id: &request_id,
+            time: arrived,
+            client,
+            request,
+            request_verdict: &verdict,
+            response_verdict,
+            status,
+            inspection,
+            mode,
+        };
+        for observer in &options.observers.0 {
+            observer.observe(&transaction);
+        }
+    };
     let request = exchange.request();
     log::decision(
         &verdict,
@@ -160,14 +185,21 @@ where
         verdict.action
     {
         // No response of the inner service: the logging phase sees none.
+        let response = own(answer.blocked(action, &request_id));
+        observed(
+            exchange.request(),
+            None,
+            response.status().as_u16(),
+            inspection,
+        );
         log::logging_phase(&exchange.finish(None), &request_id);
-        return Ok(own(answer.blocked(action, &request_id)));
+        return Ok(response);
     }
 
     parts
         .headers
         .insert(options.request_id_header.clone(), id_value.clone());
-    parts.extensions.insert(Arc::new(verdict));
+    parts.extensions.insert(Arc::clone(&verdict));
     let (mut head, body) = inner
         .call(Request::from_parts(parts, forwarded))
         .await?
@@ -211,8 +243,10 @@ where
         (Bytes::new(), ResponseBody::inner(body))
     };
 
+    let started = Instant::now();
     let response_view = ResponseView::from_parts(&head, inspected);
     let response_verdict = exchange.inspect_response(&response_view);
+    inspection += started.elapsed();
     let request = exchange.request();
     log::response_decision(
         &response_verdict,
@@ -222,10 +256,8 @@ where
         &request.path,
         response_view.status,
     );
-    log::logging_phase(&exchange.finish(Some(&response_view)), &request_id);
-
     let action = response_verdict.action;
-    let response_verdict = Arc::new(response_verdict);
+
     let mut response = match action {
         Action::Allow | Action::Log => {
             head.headers
@@ -236,7 +268,14 @@ where
         // it reaches the client.
         action => own(answer.blocked(action, &request_id)),
     };
-    response.extensions_mut().insert(response_verdict);
+    observed(
+        exchange.request(),
+        Some(&response_verdict),
+        response.status().as_u16(),
+        inspection,
+    );
+    log::logging_phase(&exchange.finish(Some(&response_view)), &request_id);
+    response.extensions_mut().insert(Arc::new(response_verdict));
     Ok(response)
 }
 
