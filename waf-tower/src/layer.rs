@@ -1,3 +1,4 @@
+use crate::challenge::{ChallengeSettings, Challenger};
 use crate::client_addr::TrustedProxies;
 use crate::observe::Observer;
 use crate::service::WafService;
@@ -27,6 +28,7 @@ pub(crate) struct Options {
     pub request_id_header: HeaderName,
     pub shared: Option<Shared>,
     pub observers: Observers,
+    pub challenger: Challenger,
 }
 
 /// The observers a layer calls, in the order they were added.
@@ -63,6 +65,7 @@ impl WafLayer {
                 request_id_header: HeaderName::from_static("x-request-id"),
                 shared: None,
                 observers: Observers::default(),
+                challenger: Challenger::new(ChallengeSettings::default()),
             }),
         }
     }
@@ -118,6 +121,14 @@ impl WafLayer {
     /// whether or not a layer uses it.
     pub fn shared(mut self, shared: Shared) -> Self {
         Arc::make_mut(&mut self.options).shared = Some(shared);
+        self
+    }
+
+    /// How challenge verdicts are answered: the proof-of-work page and its pass cookie
+    /// (see [`challenge`](crate::challenge)). Unset, passes are signed with a key drawn
+    /// when the layer is made.
+    pub fn challenge(mut self, settings: ChallengeSettings) -> Self {
+        Arc::make_mut(&mut self.options).challenger = Challenger::new(settings);
         self
     }
 

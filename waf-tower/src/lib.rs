@@ -102,6 +102,7 @@
 #![warn(missing_docs)]
 
 mod body;
+pub mod challenge;
 mod client_addr;
 mod future;
 mod grpc;

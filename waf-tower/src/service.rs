@@ -95,6 +95,30 @@ where
         response
     };
 
+    let peer = client_addr::peer(&parts.extensions);
+    let client = options.trusted_proxies.client(peer, &parts.headers);
+    if parts.method == http::Method::POST && parts.uri.path() == options.challenger.path() {
+        // A challenge page posting its solution: answered here, never passed on.
+        let form = match buffer(body, MAX_SOLUTION).await {
+            Buffered::Complete { data, .. } => data,
+            _ => Bytes::new(),
+        };
+        return Ok(own(options.challenger.answer_solution(
+            &form,
+            client,
+            SystemTime::now(),
+        )));
+    }
+
+    let stop = |action: Action| match (action, answer) {
+        (Action::Challenge, response::Answer::Page) => {
+            options
+                .challenger
+                .page(client, SystemTime::now(), &request_id)
+        }
+        (action, answer) => answer.blocked(action, &request_id),
+    };
+
     let declared = parts
         .headers
         .get(http::header::CONTENT_LENGTH)
@@ -134,8 +158,6 @@ where
         }
     };
 
-    let peer = client_addr::peer(&parts.extensions);
-    let client = options.trusted_proxies.client(peer, &parts.headers);
     let started = Instant::now();
     let view = RequestView::from_parts(&parts, inspected, client, &waf.limits());
     // The exchange keeps the transaction (TX variables, matches) for the response phases.
@@ -150,7 +172,16 @@ where
         }
         None => waf.begin(view),
     };
-    let verdict = Arc::new(exchange.request_verdict().clone());
+    // A client that solved a challenge before goes on where it would be challenged
+    // (request or response phase), logged.
+    let holds_pass = options
+        .challenger
+        .has_pass(&parts.headers, client, SystemTime::now());
+    let mut verdict = exchange.request_verdict().clone();
+    if holds_pass && verdict.action == Action::Challenge {
+        verdict.action = Action::Log;
+    }
+    let verdict = Arc::new(verdict);
     let mut inspection = started.elapsed();
     let mode = waf.with_config(|config| config.mode);
     let observed = |request: &RequestView,
@@ -185,7 +216,7 @@ where
         verdict.action
     {
         // No response of the inner service: the logging phase sees none.
-        let response = own(answer.blocked(action, &request_id));
+        let response = own(stop(action));
         observed(
             exchange.request(),
             None,
@@ -245,7 +276,10 @@ where
 
     let started = Instant::now();
     let response_view = ResponseView::from_parts(&head, inspected);
-    let response_verdict = exchange.inspect_response(&response_view);
+    let mut response_verdict = exchange.inspect_response(&response_view);
+    if holds_pass && response_verdict.action == Action::Challenge {
+        response_verdict.action = Action::Log;
+    }
     inspection += started.elapsed();
     let request = exchange.request();
     log::response_decision(
@@ -266,7 +300,7 @@ where
         }
         // The inner response (and its body, unread or buffered) is dropped: nothing of
         // it reaches the client.
-        action => own(answer.blocked(action, &request_id)),
+        action => own(stop(action)),
     };
     observed(
         exchange.request(),
@@ -278,6 +312,9 @@ where
     response.extensions_mut().insert(Arc::new(response_verdict));
     Ok(response)
 }
+
+/// The most a challenge solution may take: three short fields.
+const MAX_SOLUTION: usize = 1024;
 
 /// A body read by [`buffer`].
 enum Buffered<B: Body> {
