@@ -3,9 +3,12 @@
 //! Adding a subcommand is one [`Command`] variant holding its clap `Args` struct, one
 //! module with a `run` function, and one arm in [`Command::run`].
 
+mod bans;
 mod detect;
+mod duration;
 mod jsonl;
 mod progress;
+mod rules_check;
 mod rules_test;
 mod scan;
 mod score;
@@ -33,9 +36,12 @@ enum Command {
     Detect(detect::DetectArgs),
     Score(score::ScoreArgs),
     Rules(RulesArgs),
+    Ban(bans::BanArgs),
+    Unban(bans::UnbanArgs),
+    Bans(bans::BansArgs),
 }
 
-/// Work with rule sets: test them against regression suites.
+/// Work with rule sets: check that they load, test them against regression suites.
 #[derive(Debug, Args)]
 struct RulesArgs {
     /// What to do with the rules.
@@ -46,6 +52,7 @@ struct RulesArgs {
 /// The `rules` subcommands; each one lives in its own module, `rules_<name>`.
 #[derive(Debug, Subcommand)]
 enum RulesCommand {
+    Check(rules_check::CheckArgs),
     Test(rules_test::TestArgs),
 }
 
@@ -57,8 +64,14 @@ impl Command {
             Self::Detect(args) => detect::run(args),
             Self::Score(args) => score::run(args),
             Self::Rules(RulesArgs {
+                command: RulesCommand::Check(args),
+            }) => rules_check::run(args),
+            Self::Rules(RulesArgs {
                 command: RulesCommand::Test(args),
             }) => rules_test::run(args),
+            Self::Ban(args) => bans::ban(args),
+            Self::Unban(args) => bans::unban(args),
+            Self::Bans(args) => bans::list(args),
         }
     }
 }
