@@ -108,6 +108,7 @@ mod future;
 mod grpc;
 mod layer;
 mod log;
+pub mod metrics;
 pub mod observe;
 mod response;
 mod service;

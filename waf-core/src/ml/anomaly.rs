@@ -6,6 +6,8 @@ use super::model::Model;
 use crate::request::RequestView;
 use crate::verdict::cut;
 use crate::{Assessment, Error, SignalSource};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The signal's name: its weight is `scoring.weights.ml_anomaly` (0.4 by default).
 pub const SIGNAL: &str = "ml_anomaly";
@@ -36,19 +38,26 @@ pub const EXPLAIN_FROM: f64 = 0.5;
 /// let attack = scorer.assess(&view("/item?id=1%27%20union%20select%20password%20from%20users--"));
 /// let benign = scorer.assess(&view("/item?id=1042"));
 /// assert!(attack.signal > benign.signal);
+/// assert_eq!(scorer.errors(), 0); // failed inferences, for metrics
 /// // Weighted by `ml_anomaly` in the engine's score.
 /// let waf = Waf::builder().signal_source(Arc::new(scorer)).build()?;
 /// # Ok::<(), waf_core::Error>(())
 /// ```
+///
+/// Clones share the model and the count of failed inferences ([`errors`](Self::errors)).
 #[derive(Debug, Clone)]
 pub struct AnomalyScorer {
     model: Model,
+    errors: Arc<AtomicU64>,
 }
 
 impl AnomalyScorer {
     /// Scores with `model`.
     pub fn new(model: Model) -> Self {
-        Self { model }
+        Self {
+            model,
+            errors: Arc::default(),
+        }
     }
 
     /// Scores with the embedded model.
@@ -61,16 +70,25 @@ impl AnomalyScorer {
         &self.model
     }
 
+    /// How many inferences failed since the scorer was made (metrics export it).
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+
     /// The probability of every scored value of `request`, in
     /// [`request_values`](features::request_values)' order. An inference failure (which
-    /// a model checked at load does not produce) counts as no evidence: all zeros.
+    /// a model checked at load does not produce) counts as no evidence: all zeros; it is
+    /// counted ([`errors`](Self::errors)) and logged.
     pub fn value_scores<'r>(&self, request: &'r RequestView) -> Vec<(Location, &'r [u8], f64)> {
         let values = features::request_values(request);
         let mut rows = vec![0.0f32; values.len() * DIM];
         for ((location, value), row) in values.iter().zip(rows.chunks_exact_mut(DIM)) {
             features::value_features(*location, value, row);
         }
-        let probabilities = self.model.probabilities(&rows).unwrap_or_default();
+        let probabilities = self.model.probabilities(&rows).unwrap_or_else(|error| {
+            self.failed(&error);
+            Vec::new()
+        });
         values
             .into_iter()
             .enumerate()
@@ -79,6 +97,22 @@ impl AnomalyScorer {
                 (location, value, f64::from(p))
             })
             .collect()
+    }
+}
+
+impl AnomalyScorer {
+    /// Counts a failed inference and warns on the 1st, 2nd, 4th, 8th… failure: a model
+    /// that fails on every request must not flood the log.
+    fn failed(&self, error: &Error) {
+        let failures = self.errors.fetch_add(1, Ordering::Relaxed) + 1;
+        if failures.is_power_of_two() {
+            tracing::warn!(
+                target: "waf",
+                failures,
+                %error,
+                "ML inference failed; the request is scored as no evidence"
+            );
+        }
     }
 }
 

@@ -162,6 +162,13 @@ impl Shared {
         self.core.counters.snapshot()
     }
 
+    /// Reads [`stats`](Self::stats) without keeping the node alive: `None` once its
+    /// last clone is dropped (for metrics read at scrape time).
+    pub(crate) fn stats_reader(&self) -> impl Fn() -> Option<SharedStats> + Send + Sync + 'static {
+        let core = Arc::downgrade(&self.core);
+        move || core.upgrade().map(|core| core.counters.snapshot())
+    }
+
     /// Waits until the node is connected (the shared ban set loaded), at most `timeout`;
     /// true if it is.
     pub async fn wait_connected(&self, timeout: Duration) -> bool {
