@@ -9,6 +9,7 @@ mod progress;
 mod rules_test;
 mod scan;
 mod score;
+mod stats;
 mod summary;
 
 use clap::{Args, Parser, Subcommand};
@@ -32,6 +33,7 @@ enum Command {
     Scan(scan::ScanArgs),
     Detect(detect::DetectArgs),
     Score(score::ScoreArgs),
+    Stats(stats::StatsArgs),
     Rules(RulesArgs),
 }
 
@@ -56,6 +58,7 @@ impl Command {
             Self::Scan(args) => scan::run(args),
             Self::Detect(args) => detect::run(args),
             Self::Score(args) => score::run(args),
+            Self::Stats(args) => stats::run(args),
             Self::Rules(RulesArgs {
                 command: RulesCommand::Test(args),
             }) => rules_test::run(args),
