@@ -127,8 +127,9 @@ mod tests {
 
     #[test]
     fn sample_lines() {
-        // (line, name, labels, value)
-        let cases: [(&str, Option<(&str, &[(&str, &str)], f64)>); 7] = [
+        // (line, expected: name, labels, value)
+        type Expected = Option<(&'static str, &'static [(&'static str, &'static str)], f64)>;
+        let cases: [(&str, Expected); 7] = [
             ("waf_bans_active 3", Some(("waf_bans_active", &[], 3.0))),
             (
                 r#"waf_requests_total{action="deny"} 12"#,
