@@ -12,6 +12,7 @@ mod rules_check;
 mod rules_test;
 mod scan;
 mod score;
+mod stats;
 mod summary;
 
 use clap::{Args, Parser, Subcommand};
@@ -35,6 +36,7 @@ enum Command {
     Scan(scan::ScanArgs),
     Detect(detect::DetectArgs),
     Score(score::ScoreArgs),
+    Stats(stats::StatsArgs),
     Rules(RulesArgs),
     Ban(bans::BanArgs),
     Unban(bans::UnbanArgs),
@@ -63,6 +65,7 @@ impl Command {
             Self::Scan(args) => scan::run(args),
             Self::Detect(args) => detect::run(args),
             Self::Score(args) => score::run(args),
+            Self::Stats(args) => stats::run(args),
             Self::Rules(RulesArgs {
                 command: RulesCommand::Check(args),
             }) => rules_check::run(args),

@@ -49,7 +49,13 @@
 //!   [Response inspection](#response-inspection).
 //!
 //! Decisions are logged through `tracing`, one line each, in the shape
-//! `[BLOCK] builtin Rule 100100: SQL Injection: boolean tautology. Score: 0.60`.
+//! `[BLOCK] builtin Rule 100100: SQL Injection: boolean tautology. Score: 0.60`
+//! (`[LIMIT] …` for a rate limit, `[ML] …` when the ML anomaly model decided).
+//!
+//! Prometheus metrics (requests by action, rule hits, inspection latency, bans, top
+//! attacking clients, Redis, XDP, plugin and ML errors) come from
+//! [`metrics::Metrics`], an [observer](observe) of the layer that also serves
+//! `GET /metrics`.
 //!
 //! # Response inspection
 //!

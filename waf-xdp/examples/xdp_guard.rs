@@ -16,17 +16,20 @@
 //! ```
 //!
 //! Every 5 seconds the server prints the kernel blocklist with each entry's drop
-//! counters. Ctrl-C detaches the program; the blocklist stays pinned under
+//! counters; `GET /metrics` exports them with the firewall's other metrics
+//! (`waf_xdp_dropped_packets_total`, `waf_xdp_dropped_bytes_total`). Ctrl-C detaches the program; the blocklist stays pinned under
 //! /sys/fs/bpf/waf-xdp and is taken back at the next start.
 
 use axum::Router;
 use axum::routing::get;
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 use waf_core::defense::ActiveDefense;
 use waf_core::{Config, Waf};
 use waf_tower::WafLayer;
+use waf_tower::metrics::{Metrics, XdpDrops};
 use waf_xdp::{AttachMode, SyncOptions, XdpConfig, XdpGuard};
 
 const USAGE: &str = "\
@@ -107,6 +110,19 @@ async fn serve(options: Options) -> Result<(), Box<dyn std::error::Error>> {
         options.xdp.pin_dir.display()
     );
 
+    let metrics = Metrics::new();
+    metrics.watch(&waf);
+    // Read when scraped: the drops of the entries in the map now (an entry removed on
+    // unban takes its counts along, which Prometheus reads as a counter reset).
+    let blocklist = guard.blocklist();
+    metrics.xdp_drops_from(move || {
+        let entries = blocklist.entries().unwrap_or_default();
+        XdpDrops {
+            packets: entries.iter().map(|entry| entry.packets).sum(),
+            bytes: entries.iter().map(|entry| entry.bytes).sum(),
+        }
+    });
+
     let blocklist = guard.blocklist();
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(5));
@@ -128,7 +144,8 @@ async fn serve(options: Options) -> Result<(), Box<dyn std::error::Error>> {
 
     let app = Router::new()
         .route("/", get(|| async { "hello\n" }))
-        .layer(WafLayer::new(waf));
+        .layer(WafLayer::new(waf).observe(Arc::new(metrics.clone())))
+        .merge(metrics.router());
     let listener = tokio::net::TcpListener::bind(&options.addr).await?;
     println!(
         "Listening on http://{}  (Ctrl-C to stop)",
