@@ -101,6 +101,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 mod body;
 mod client_addr;
 mod future;
