@@ -4,6 +4,7 @@
 //! module with a `run` function, and one arm in [`Command::run`].
 
 mod detect;
+mod events;
 mod jsonl;
 mod progress;
 mod rules_test;
@@ -33,6 +34,7 @@ enum Command {
     Detect(detect::DetectArgs),
     Score(score::ScoreArgs),
     Rules(RulesArgs),
+    Events(events::EventsArgs),
 }
 
 /// Work with rule sets: test them against regression suites.
@@ -59,6 +61,7 @@ impl Command {
             Self::Rules(RulesArgs {
                 command: RulesCommand::Test(args),
             }) => rules_test::run(args),
+            Self::Events(args) => events::run(args),
         }
     }
 }

@@ -112,6 +112,20 @@ impl Store {
     /// # Errors
     /// When the URL is not understood, or the database cannot be opened or reached.
     pub fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, true)
+    }
+
+    /// Opens the existing database of `url`: like [`open`](Self::open), but a SQLite
+    /// file that does not exist is an error rather than created (for readers, where a
+    /// mistyped path should not look like an empty store).
+    ///
+    /// # Errors
+    /// As [`open`](Self::open), and when the SQLite file does not exist.
+    pub fn open_existing(url: &str) -> Result<Self, StoreError> {
+        Self::open_with(url, false)
+    }
+
+    fn open_with(url: &str, create: bool) -> Result<Self, StoreError> {
         let backend = if url.starts_with("mysql://") || url.starts_with("mariadb://") {
             let url = url
                 .strip_prefix("mariadb")
@@ -127,7 +141,7 @@ impl Store {
                     "cannot open attack store {url:?}: expected sqlite:PATH, a path, or mysql://USER:PASSWORD@HOST:PORT/DATABASE"
                 )));
             }
-            Backend::Sqlite(sqlite::Sqlite::open(Path::new(path))?)
+            Backend::Sqlite(sqlite::Sqlite::open(Path::new(path), create)?)
         };
         Ok(Self(backend))
     }

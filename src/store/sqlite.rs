@@ -57,8 +57,14 @@ fn value(param: Param) -> Value {
 }
 
 impl Sqlite {
-    /// Opens (or creates) the database at `path` and its schema.
-    pub(crate) fn open(path: &Path) -> Result<Self, StoreError> {
+    /// Opens the database at `path` (creating it when `create`) and its schema.
+    pub(crate) fn open(path: &Path, create: bool) -> Result<Self, StoreError> {
+        if !create && !path.exists() {
+            return Err(StoreError::new(format!(
+                "cannot open SQLite database {}: no such file",
+                path.display()
+            )));
+        }
         let open = || -> rusqlite::Result<Connection> {
             let connection = Connection::open(path)?;
             // Writer and readers may be different connections (the observer's thread,
