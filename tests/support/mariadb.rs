@@ -36,7 +36,12 @@ impl MariaDb {
         }
         let dir = tempfile::tempdir().expect("a temporary directory");
         let data = dir.path().join("data");
+        // A temporary directory of its own: servers started side by side (tests run in
+        // parallel) must not share their temporary tables' files.
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir(&tmp).expect("a temporary directory for mariadbd");
         let install = Command::new("mariadb-install-db")
+            .env("TMPDIR", &tmp)
             .arg("--no-defaults")
             .arg(format!("--datadir={}", data.display()))
             .args([
@@ -57,7 +62,9 @@ impl MariaDb {
             .expect("a free loopback port")
             .port();
         let child = Command::new("mariadbd")
+            .env("TMPDIR", &tmp)
             .arg("--no-defaults")
+            .arg(format!("--tmpdir={}", tmp.display()))
             .arg(format!("--datadir={}", data.display()))
             .arg(format!(
                 "--socket={}",
