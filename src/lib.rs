@@ -23,6 +23,7 @@
 pub mod crs;
 pub mod ftw;
 pub mod proxy;
+pub mod store;
 
 pub use waf_core as core;
 pub use waf_core::{Action, Config, Decision, Mode, Verdict, Waf};

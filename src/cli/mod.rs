@@ -6,6 +6,7 @@
 mod bans;
 mod detect;
 mod duration;
+mod events;
 mod jsonl;
 mod progress;
 mod rules_check;
@@ -41,6 +42,7 @@ enum Command {
     Ban(bans::BanArgs),
     Unban(bans::UnbanArgs),
     Bans(bans::BansArgs),
+    Events(events::EventsArgs),
 }
 
 /// Work with rule sets: check that they load, test them against regression suites.
@@ -75,6 +77,7 @@ impl Command {
             Self::Ban(args) => bans::ban(args),
             Self::Unban(args) => bans::unban(args),
             Self::Bans(args) => bans::list(args),
+            Self::Events(args) => events::run(args),
         }
     }
 }

@@ -107,6 +107,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
 mod body;
 pub mod challenge;
 mod client_addr;
