@@ -218,6 +218,8 @@ fn every_command_has_help() {
         &["ban"],
         &["unban"],
         &["bans"],
+        &["stats"],
+        &["events"],
     ];
     for command in commands {
         let output = run(&[command, &["--help"][..]].concat());
