@@ -336,3 +336,20 @@ async fn attacks_through_a_real_layer_are_found_by_a_query() {
         assert_eq!(found[0].request_id.len(), 16);
     }
 }
+
+#[test]
+fn events_the_database_refuses_are_counted_as_failed() {
+    let Some(server) = support::mariadb::MariaDb::start() else {
+        return;
+    };
+    let store = AttackStore::open(&server.url()).unwrap();
+    let waf = Waf::default();
+    observe(&store, &waf, "kept", SQLI, "192.0.2.1", base());
+    store.flush();
+    assert_eq!((store.stored(), store.failed()), (1, 0));
+    // The server goes away: the insert fails, and so does the one reconnection.
+    drop(server);
+    observe(&store, &waf, "lost", SQLI, "192.0.2.1", base());
+    store.flush();
+    assert_eq!((store.stored(), store.failed(), store.dropped()), (1, 1, 0));
+}

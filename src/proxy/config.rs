@@ -54,6 +54,51 @@ pub struct ProxyConfig {
     /// Shares bans and rate limits with other nodes through Redis.
     #[serde(default)]
     pub shared: Option<SharedSettings>,
+    /// Writes an audit log of the requests stopped or logged (`waf_tower::audit`).
+    #[serde(default)]
+    pub audit: Option<AuditSettings>,
+    /// Keeps the requests stopped or logged in an attack store (`waf::store`).
+    #[serde(default)]
+    pub store: Option<StoreSettings>,
+}
+
+/// The `[audit]` table: the audit log, to a file or to standard output.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// The file written, rotated by size; or set `stdout`.
+    pub path: Option<PathBuf>,
+    /// Write to standard output instead of a file.
+    #[serde(default)]
+    pub stdout: bool,
+    /// Rotate the file before it grows past this many bytes (100 MiB).
+    #[serde(default = "default_audit_max_file_size")]
+    pub max_file_size: u64,
+    /// How many rotated files to keep (5).
+    #[serde(default = "default_audit_keep")]
+    pub keep: usize,
+    /// Headers whose values are redacted, besides `Cookie`, `Authorization`,
+    /// `Proxy-Authorization` and `Set-Cookie`.
+    #[serde(default)]
+    pub redact_headers: Vec<String>,
+    /// Arguments whose values are redacted (`password`, …).
+    #[serde(default)]
+    pub redact_args: Vec<String>,
+}
+
+/// The `[store]` table: the attack store.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSettings {
+    /// `sqlite:PATH` (a relative path is taken from the configuration's directory) or
+    /// `mysql://USER:PASSWORD@HOST:PORT/DATABASE`.
+    pub url: String,
+    /// Headers whose values are redacted in matched data, besides the default ones.
+    #[serde(default)]
+    pub redact_headers: Vec<String>,
+    /// Arguments whose values are redacted.
+    #[serde(default)]
+    pub redact_args: Vec<String>,
 }
 
 /// The `[listen]` table.
@@ -174,6 +219,11 @@ impl ProxyConfig {
         if listen.https.is_some() && (listen.cert.is_none() || listen.key.is_none()) {
             return Err("[listen]: `https` needs `cert` and `key`".into());
         }
+        if let Some(audit) = &self.audit
+            && audit.path.is_some() == audit.stdout
+        {
+            return Err("[audit]: set either `path` or `stdout = true`".into());
+        }
         Ok(())
     }
 
@@ -187,6 +237,16 @@ impl ProxyConfig {
         self.listen.cert.as_mut().map(join);
         self.listen.key.as_mut().map(join);
         self.waf_config.as_mut().map(join);
+        if let Some(path) = self.audit.as_mut().and_then(|a| a.path.as_mut()) {
+            join(path);
+        }
+        if let Some(store) = &mut self.store
+            && let Some(path) = store.url.strip_prefix("sqlite:")
+            && !path.starts_with("//")
+            && Path::new(path).is_relative()
+        {
+            store.url = format!("sqlite:{}", base.join(path).display());
+        }
         match &mut self.rules {
             Rules::Crs { dir: Some(dir), .. } => join(dir),
             Rules::Seclang { files } => files.iter_mut().for_each(join),
@@ -232,6 +292,14 @@ fn paranoia<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
             "paranoia {level}: expected 1 to 4"
         ))),
     }
+}
+
+fn default_audit_max_file_size() -> u64 {
+    100 * 1024 * 1024
+}
+
+fn default_audit_keep() -> usize {
+    5
 }
 
 fn one() -> u8 {
@@ -313,6 +381,55 @@ mod tests {
         let text = MINIMAL.replace("http://", "https://");
         let error = ProxyConfig::from_toml(&text, Path::new(".")).unwrap_err();
         assert!(error.contains("TLS to the upstream"), "{error}");
+    }
+
+    #[test]
+    fn audit_and_store_tables() {
+        // (tables, audit path, store url, error)
+        let cases = [
+            (
+                "[audit]\npath = \"audit.log\"\n[store]\nurl = \"sqlite:events.db\"\n",
+                Some("/etc/waf/audit.log"),
+                Some("sqlite:/etc/waf/events.db"),
+                None,
+            ),
+            (
+                "[audit]\nstdout = true\n[store]\nurl = \"mysql://u:p@127.0.0.1:3306/waf\"\n",
+                None,
+                Some("mysql://u:p@127.0.0.1:3306/waf"),
+                None,
+            ),
+            (
+                "[store]\nurl = \"sqlite:/var/lib/waf/events.db\"\n",
+                None,
+                Some("sqlite:/var/lib/waf/events.db"),
+                None,
+            ),
+            (
+                "[audit]\nkeep = 3\n",
+                None,
+                None,
+                Some("either `path` or `stdout = true`"),
+            ),
+            (
+                "[audit]\npath = \"a.log\"\nstdout = true\n",
+                None,
+                None,
+                Some("either `path`"),
+            ),
+        ];
+        for (tables, path, url, error) in cases {
+            let text = format!("{MINIMAL}{tables}");
+            match (ProxyConfig::from_toml(&text, Path::new("/etc/waf")), error) {
+                (Ok(config), None) => {
+                    let audit_path = config.audit.as_ref().and_then(|a| a.path.clone());
+                    assert_eq!(audit_path, path.map(PathBuf::from), "{tables}");
+                    assert_eq!(config.store.map(|s| s.url).as_deref(), url, "{tables}");
+                }
+                (Err(e), Some(error)) => assert!(e.contains(error), "{tables}: {e}"),
+                (outcome, _) => panic!("{tables}: {outcome:?}"),
+            }
+        }
     }
 
     #[test]

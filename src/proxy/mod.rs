@@ -23,15 +23,17 @@
 
 mod config;
 mod forward;
+mod observers;
 mod pipeline;
 mod reload;
 mod server;
 mod tls;
 
-pub use config::{BodyLimits, Listen, ProxyConfig, Rules, Upstream};
+pub use config::{AuditSettings, BodyLimits, Listen, ProxyConfig, Rules, StoreSettings, Upstream};
 pub use tls::CertStore;
 
 use forward::Forward;
+use observers::Observers;
 use pipeline::Handler;
 use reload::Loaded;
 use std::net::SocketAddr;
@@ -62,6 +64,8 @@ struct State {
     handler: Arc<Handler>,
     certs: Option<Arc<CertStore>>,
     shared: Option<Shared>,
+    /// The audit log and the attack store, as configured at start.
+    observers: Observers,
     /// The configuration in force, and the SecLang files its rules were read from.
     current: Mutex<(ProxyConfig, Vec<PathBuf>)>,
     /// One reload at a time.
@@ -97,8 +101,20 @@ impl Proxy {
             }
             _ => None,
         };
+        let observers = {
+            let config = config.clone();
+            tokio::task::spawn_blocking(move || Observers::start(&config))
+                .await
+                .map_err(|e| e.to_string())??
+        };
         let forward = Forward::new(&config.upstream);
-        let handler = Arc::new(Handler::new(&config, &waf, forward, shared.as_ref()));
+        let handler = Arc::new(Handler::new(
+            &config,
+            &waf,
+            forward,
+            shared.as_ref(),
+            &observers,
+        ));
         let (stop, stopped) = watch::channel(());
         let mut tasks = Vec::new();
 
@@ -149,6 +165,7 @@ impl Proxy {
             handler,
             certs,
             shared,
+            observers,
             current: Mutex::new((config, rule_files)),
             reloading: tokio::sync::Mutex::new(()),
         });
@@ -251,8 +268,10 @@ impl State {
         if new.listen != old.listen
             || new.shared != old.shared
             || new.watch_interval_ms != old.watch_interval_ms
+            || new.audit != old.audit
+            || new.store != old.store
         {
-            tracing::warn!(target: "waf::proxy", "[listen], [shared] and watch_interval_ms take effect on restart");
+            tracing::warn!(target: "waf::proxy", "[listen], [shared], [audit], [store] and watch_interval_ms take effect on restart");
         }
         self.waf
             .reload_config(loaded.waf_config)
@@ -266,8 +285,13 @@ impl State {
         } else {
             Forward::new(&new.upstream)
         };
-        self.handler
-            .replace(&new, &self.waf, forward, self.shared.as_ref());
+        self.handler.replace(
+            &new,
+            &self.waf,
+            forward,
+            self.shared.as_ref(),
+            &self.observers,
+        );
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = (new, loaded.rule_files);
         Ok(())
     }

@@ -3,6 +3,7 @@
 
 use super::config::{ProxyConfig, Rules};
 use super::forward::{BoxError, Forward, ProxyBody};
+use super::observers::Observers;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
 use http::{Request, Response};
@@ -30,9 +31,15 @@ pub struct Handler {
 
 impl Handler {
     /// The pipeline `config` describes, with `forward` as its upstream.
-    pub fn new(config: &ProxyConfig, waf: &Waf, forward: Forward, shared: Option<&Shared>) -> Self {
+    pub fn new(
+        config: &ProxyConfig,
+        waf: &Waf,
+        forward: Forward,
+        shared: Option<&Shared>,
+        observers: &Observers,
+    ) -> Self {
         Self {
-            current: ArcSwap::from_pointee(build(config, waf, forward, shared)),
+            current: ArcSwap::from_pointee(build(config, waf, forward, shared, observers)),
         }
     }
 
@@ -43,9 +50,10 @@ impl Handler {
         waf: &Waf,
         forward: Forward,
         shared: Option<&Shared>,
+        observers: &Observers,
     ) {
         self.current
-            .store(Arc::new(build(config, waf, forward, shared)));
+            .store(Arc::new(build(config, waf, forward, shared, observers)));
     }
 
     /// The upstream client in use, to keep its connection pool across reloads.
@@ -71,7 +79,13 @@ impl Handler {
     }
 }
 
-fn build(config: &ProxyConfig, waf: &Waf, forward: Forward, shared: Option<&Shared>) -> Pipeline {
+fn build(
+    config: &ProxyConfig,
+    waf: &Waf,
+    forward: Forward,
+    shared: Option<&Shared>,
+    observers: &Observers,
+) -> Pipeline {
     if config.rules == Rules::Off {
         return Pipeline {
             forward,
@@ -89,6 +103,9 @@ fn build(config: &ProxyConfig, waf: &Waf, forward: Forward, shared: Option<&Shar
         .trusted_proxies(TrustedProxies::new(config.trusted_proxies.iter().copied()));
     if let Some(shared) = shared {
         layer = layer.shared(shared.clone());
+    }
+    for observer in &observers.0 {
+        layer = layer.observe(observer.clone());
     }
     Pipeline {
         inspected: Some(layer.layer(forward.clone())),
