@@ -215,6 +215,7 @@ impl Metrics {
     /// on a thread that ends with the engine or with these metrics), and reads the bans
     /// in force and the rate limiter's size when scraped. Call it once per engine.
     pub fn watch(&self, waf: &Waf) {
+        // Detached: the thread ends with the engine or with these metrics.
         decisions::follow(waf.subscribe(), Arc::downgrade(&self.inner.decisions));
         let waf = waf.clone();
         self.inner.sources.update(|sources| sources.waf = Some(waf));
