@@ -174,7 +174,10 @@ fn bans_made_on_the_command_line_reach_a_node() {
     assert_eq!(listed[0]["target"], "198.18.50.7/32");
     // Nodes log who banned: the command's own node name comes first.
     let reason = listed[0]["reason"].as_str().unwrap();
-    assert!(reason.starts_with("waf-cli-") && reason.ends_with(": scanner"), "{reason}");
+    assert!(
+        reason.starts_with("waf-cli-") && reason.ends_with(": scanner"),
+        "{reason}"
+    );
     let ttl = listed[0]["ttl_seconds"].as_u64().unwrap();
     assert!((590..=600).contains(&ttl), "{ttl}");
     assert_eq!(listed[1]["ttl_seconds"], serde_json::Value::Null);
