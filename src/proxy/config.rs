@@ -60,6 +60,49 @@ pub struct ProxyConfig {
     /// Keeps the requests stopped or logged in an attack store (`waf::store`).
     #[serde(default)]
     pub store: Option<StoreSettings>,
+    /// How challenge verdicts are answered (`waf_tower::challenge`).
+    #[serde(default)]
+    pub challenge: ChallengeConfig,
+    /// A second listener for operators: Prometheus metrics and the live dashboard.
+    #[serde(default)]
+    pub admin: Option<AdminSettings>,
+}
+
+/// The `[challenge]` table: the proof-of-work page and its pass cookie.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChallengeConfig {
+    /// A file holding the secret that signs passes, the same on every node (at least
+    /// 16 bytes). Unset: a random secret drawn when the proxy starts, kept across
+    /// reloads, so passes hold for this process only.
+    pub secret_file: Option<PathBuf>,
+    /// Leading zero bits the page's hash must reach (16).
+    pub difficulty: u8,
+    /// How long a pass lets its client through, in seconds (3600).
+    pub pass_ttl_s: u64,
+}
+
+impl Default for ChallengeConfig {
+    fn default() -> Self {
+        Self {
+            secret_file: None,
+            difficulty: 16,
+            pass_ttl_s: 3600,
+        }
+    }
+}
+
+/// The `[admin]` table: where operators look. Bind it to loopback or a network only
+/// operators reach: `/metrics` answers anyone who can connect.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// The address of the admin listener (`GET /metrics`, and the dashboard under
+    /// `/dashboard/` when a token is set).
+    pub listen: SocketAddr,
+    /// A file holding the dashboard's token (at least 16 characters, surrounding
+    /// whitespace ignored); no file, no dashboard.
+    pub token_file: Option<PathBuf>,
 }
 
 /// The `[audit]` table: the audit log, to a file or to standard output.
@@ -224,6 +267,12 @@ impl ProxyConfig {
         {
             return Err("[audit]: set either `path` or `stdout = true`".into());
         }
+        if !(1..=32).contains(&self.challenge.difficulty) {
+            return Err(format!(
+                "[challenge]: `difficulty` must be 1 to 32 bits, found {}",
+                self.challenge.difficulty
+            ));
+        }
         Ok(())
     }
 
@@ -237,6 +286,10 @@ impl ProxyConfig {
         self.listen.cert.as_mut().map(join);
         self.listen.key.as_mut().map(join);
         self.waf_config.as_mut().map(join);
+        self.challenge.secret_file.as_mut().map(join);
+        if let Some(file) = self.admin.as_mut().and_then(|a| a.token_file.as_mut()) {
+            join(file);
+        }
         if let Some(path) = self.audit.as_mut().and_then(|a| a.path.as_mut()) {
             join(path);
         }

@@ -21,6 +21,7 @@
 //!
 //! See `docs/proxy.md` for the configuration reference and benchmark figures.
 
+mod admin;
 mod config;
 mod forward;
 mod observers;
@@ -43,6 +44,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use waf_core::Waf;
+use waf_tower::metrics::Metrics;
 use waf_tower::shared::Shared;
 
 /// A running proxy: its listeners, the engine and the reload machinery.
@@ -51,8 +53,18 @@ pub struct Proxy {
     state: Arc<State>,
     http: Option<SocketAddr>,
     https: Option<SocketAddr>,
+    admin: Option<SocketAddr>,
     stop: watch::Sender<()>,
     tasks: Vec<JoinHandle<()>>,
+}
+
+/// Key material, kept out of `Debug` output.
+struct Secret(Vec<u8>);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<secret>")
+    }
 }
 
 /// What the running parts share.
@@ -64,8 +76,11 @@ struct State {
     handler: Arc<Handler>,
     certs: Option<Arc<CertStore>>,
     shared: Option<Shared>,
-    /// The audit log and the attack store, as configured at start.
+    /// The audit log, the attack store and the metrics, as configured at start.
     observers: Observers,
+    /// Signs challenge passes when `[challenge]` names no secret: drawn at start, so
+    /// that passes survive reloads.
+    challenge_secret: Secret,
     /// The configuration in force, and the SecLang files its rules were read from.
     current: Mutex<(ProxyConfig, Vec<PathBuf>)>,
     /// One reload at a time.
@@ -80,11 +95,14 @@ impl Proxy {
         let loaded = tokio::task::spawn_blocking(move || Loaded::read(&owned))
             .await
             .map_err(|e| e.to_string())??;
+        let challenge_secret = Secret(waf_tower::challenge::random_secret());
+        let challenge = loaded.challenge(&challenge_secret.0);
         let Loaded {
             config,
             waf_config,
             rules,
             rule_files,
+            ..
         } = loaded;
         let waf = Waf::builder()
             .config(waf_config)
@@ -101,12 +119,18 @@ impl Proxy {
             }
             _ => None,
         };
-        let observers = {
+        let mut observers = {
             let config = config.clone();
             tokio::task::spawn_blocking(move || Observers::start(&config))
                 .await
                 .map_err(|e| e.to_string())??
         };
+        let metrics = Metrics::new();
+        metrics.watch(&waf);
+        if let Some(shared) = &shared {
+            metrics.shared(shared);
+        }
+        observers.0.push(Arc::new(metrics.clone()));
         let forward = Forward::new(&config.upstream);
         let handler = Arc::new(Handler::new(
             &config,
@@ -114,6 +138,7 @@ impl Proxy {
             forward,
             shared.as_ref(),
             &observers,
+            &challenge,
         ));
         let (stop, stopped) = watch::channel(());
         let mut tasks = Vec::new();
@@ -150,6 +175,14 @@ impl Proxy {
             }
             _ => None,
         };
+        let admin = match &config.admin {
+            Some(settings) => {
+                let (local, task) = admin::serve(settings, &metrics, stopped.clone()).await?;
+                tasks.push(task);
+                Some(local)
+            }
+            None => None,
+        };
         for listener in listeners {
             tasks.push(tokio::spawn(server::serve(
                 listener,
@@ -166,6 +199,7 @@ impl Proxy {
             certs,
             shared,
             observers,
+            challenge_secret,
             current: Mutex::new((config, rule_files)),
             reloading: tokio::sync::Mutex::new(()),
         });
@@ -181,6 +215,7 @@ impl Proxy {
             state,
             http,
             https,
+            admin,
             stop,
             tasks,
         })
@@ -190,6 +225,11 @@ impl Proxy {
     /// configuration says 0).
     pub fn http_addr(&self) -> Option<SocketAddr> {
         self.http
+    }
+
+    /// The address of the admin listener (`[admin]`), if there is one.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin
     }
 
     /// The address of the HTTPS listener, if there is one.
@@ -263,6 +303,7 @@ impl State {
     }
 
     fn apply(&self, loaded: Loaded) -> Result<(), String> {
+        let challenge = loaded.challenge(&self.challenge_secret.0);
         let old = self.config();
         let new = loaded.config;
         if new.listen != old.listen
@@ -270,8 +311,9 @@ impl State {
             || new.watch_interval_ms != old.watch_interval_ms
             || new.audit != old.audit
             || new.store != old.store
+            || new.admin != old.admin
         {
-            tracing::warn!(target: "waf::proxy", "[listen], [shared], [audit], [store] and watch_interval_ms take effect on restart");
+            tracing::warn!(target: "waf::proxy", "[listen], [shared], [audit], [store], [admin] and watch_interval_ms take effect on restart");
         }
         self.waf
             .reload_config(loaded.waf_config)
@@ -291,6 +333,7 @@ impl State {
             forward,
             self.shared.as_ref(),
             &self.observers,
+            &challenge,
         );
         *self.current.lock().unwrap_or_else(PoisonError::into_inner) = (new, loaded.rule_files);
         Ok(())

@@ -11,6 +11,7 @@ use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::{Layer, Service};
 use waf_core::Waf;
+use waf_tower::challenge::ChallengeSettings;
 use waf_tower::shared::Shared;
 use waf_tower::{Oversize, TrustedProxies, WafLayer, WafService};
 
@@ -37,9 +38,12 @@ impl Handler {
         forward: Forward,
         shared: Option<&Shared>,
         observers: &Observers,
+        challenge: &ChallengeSettings,
     ) -> Self {
         Self {
-            current: ArcSwap::from_pointee(build(config, waf, forward, shared, observers)),
+            current: ArcSwap::from_pointee(build(
+                config, waf, forward, shared, observers, challenge,
+            )),
         }
     }
 
@@ -51,9 +55,11 @@ impl Handler {
         forward: Forward,
         shared: Option<&Shared>,
         observers: &Observers,
+        challenge: &ChallengeSettings,
     ) {
-        self.current
-            .store(Arc::new(build(config, waf, forward, shared, observers)));
+        self.current.store(Arc::new(build(
+            config, waf, forward, shared, observers, challenge,
+        )));
     }
 
     /// The upstream client in use, to keep its connection pool across reloads.
@@ -85,6 +91,7 @@ fn build(
     forward: Forward,
     shared: Option<&Shared>,
     observers: &Observers,
+    challenge: &ChallengeSettings,
 ) -> Pipeline {
     if config.rules == Rules::Off {
         return Pipeline {
@@ -100,7 +107,8 @@ fn build(
         } else {
             Oversize::Reject
         })
-        .trusted_proxies(TrustedProxies::new(config.trusted_proxies.iter().copied()));
+        .trusted_proxies(TrustedProxies::new(config.trusted_proxies.iter().copied()))
+        .challenge(challenge.clone());
     if let Some(shared) = shared {
         layer = layer.shared(shared.clone());
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::watch;
 use waf_core::Config;
 use waf_core::rule::RuleSet;
+use waf_tower::challenge::ChallengeSettings;
 
 /// Everything the configuration file leads to, read and compiled.
 pub struct Loaded {
@@ -21,9 +22,46 @@ pub struct Loaded {
     pub rules: Option<RuleSet>,
     /// SecLang files read, with their includes, to watch.
     pub rule_files: Vec<PathBuf>,
+    /// The secret of `[challenge] secret_file`, if set.
+    pub challenge_secret: Option<Vec<u8>>,
+}
+
+/// The secret in `file`, surrounding whitespace removed.
+fn read_secret(file: &Path) -> Result<Vec<u8>, String> {
+    let text = std::fs::read(file).map_err(|e| {
+        format!(
+            "[challenge]: cannot read secret_file {}: {e}",
+            file.display()
+        )
+    })?;
+    let secret = text.trim_ascii();
+    if secret.len() < 16 {
+        return Err(format!(
+            "[challenge]: secret_file {} holds {} bytes; use at least 16 random ones",
+            file.display(),
+            secret.len()
+        ));
+    }
+    Ok(secret.to_vec())
 }
 
 impl Loaded {
+    /// The challenge settings: the configured secret, or `fallback` (drawn once when
+    /// the proxy started).
+    pub fn challenge(&self, fallback: &[u8]) -> ChallengeSettings {
+        let config = &self.config.challenge;
+        ChallengeSettings {
+            secret: Some(
+                self.challenge_secret
+                    .clone()
+                    .unwrap_or_else(|| fallback.to_vec()),
+            ),
+            difficulty: config.difficulty,
+            pass_ttl: Duration::from_secs(config.pass_ttl_s.max(1)),
+            ..ChallengeSettings::default()
+        }
+    }
+
     /// Reads the configuration at `path` and what it names. Blocking: CRS takes seconds.
     pub fn read(path: &Path) -> Result<Self, String> {
         let config = ProxyConfig::from_file(path)?;
@@ -49,10 +87,15 @@ impl Loaded {
             }
             Rules::Off => (None, Vec::new()),
         };
+        let challenge_secret = match &config.challenge.secret_file {
+            Some(file) => Some(read_secret(file)?),
+            None => None,
+        };
         Ok(Self {
             config,
             waf_config,
             rules,
+            challenge_secret,
             rule_files,
         })
     }

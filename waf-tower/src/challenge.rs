@@ -130,7 +130,7 @@ impl Refusal {
 impl Challenger {
     /// A challenger with `settings`, drawing a random key when they name none.
     pub(crate) fn new(settings: ChallengeSettings) -> Self {
-        let key = settings.secret.clone().unwrap_or_else(random_key);
+        let key = settings.secret.clone().unwrap_or_else(random_secret);
         let difficulty = settings.difficulty.min(32);
         Self {
             key,
@@ -343,7 +343,10 @@ fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
-fn random_key() -> Vec<u8> {
+/// 32 random bytes from the operating system, for [`ChallengeSettings::secret`]: what
+/// a layer draws when no secret is set. A program that rebuilds its layers (on a
+/// configuration reload) draws one once and passes it to each, so that passes survive.
+pub fn random_secret() -> Vec<u8> {
     let mut key = vec![0u8; 32];
     if getrandom::fill(&mut key).is_err() {
         // No OS randomness (practically never on the targets we run on): a key from the
