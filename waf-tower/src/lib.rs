@@ -103,6 +103,8 @@
 
 mod body;
 mod client_addr;
+#[cfg(feature = "axum")]
+pub mod dashboard;
 mod future;
 mod grpc;
 mod layer;
