@@ -3,4 +3,5 @@
 // Each test binary uses a part of them.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod mariadb;

@@ -111,6 +111,8 @@ pub mod audit;
 mod body;
 pub mod challenge;
 mod client_addr;
+#[cfg(feature = "axum")]
+pub mod dashboard;
 mod future;
 mod grpc;
 mod layer;
