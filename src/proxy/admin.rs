@@ -1,5 +1,4 @@
-//! The admin listener (`[admin]`): `GET /metrics` for Prometheus, and the live
-//! dashboard under `/dashboard/` when a token file is set.
+//! The admin listener (`[admin]`): `GET /metrics` for Prometheus.
 
 use super::config::AdminSettings;
 use std::net::SocketAddr;

@@ -97,12 +97,8 @@ impl Default for ChallengeConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AdminSettings {
-    /// The address of the admin listener (`GET /metrics`, and the dashboard under
-    /// `/dashboard/` when a token is set).
+    /// The address of the admin listener (`GET /metrics`).
     pub listen: SocketAddr,
-    /// A file holding the dashboard's token (at least 16 characters, surrounding
-    /// whitespace ignored); no file, no dashboard.
-    pub token_file: Option<PathBuf>,
 }
 
 /// The `[audit]` table: the audit log, to a file or to standard output.
@@ -287,9 +283,6 @@ impl ProxyConfig {
         self.listen.key.as_mut().map(join);
         self.waf_config.as_mut().map(join);
         self.challenge.secret_file.as_mut().map(join);
-        if let Some(file) = self.admin.as_mut().and_then(|a| a.token_file.as_mut()) {
-            join(file);
-        }
         if let Some(path) = self.audit.as_mut().and_then(|a| a.path.as_mut()) {
             join(path);
         }
