@@ -60,6 +60,7 @@ mod redact;
 mod rotate;
 mod writer;
 
+pub(crate) use record::reason_name;
 pub use record::{ContributionRecord, MatchRecord, Record, RecordOptions, is_notable, rfc3339};
 pub use redact::{REDACTED, Redaction};
 

@@ -207,8 +207,8 @@ fn serialize_time<S: Serializer>(time: &SystemTime, serializer: S) -> Result<S::
     serializer.serialize_str(&rfc3339(*time))
 }
 
-/// `reason` in snake case.
-fn reason_name(reason: Reason) -> &'static str {
+/// `reason` in snake case (the audit log's and the dashboard's word for it).
+pub(crate) fn reason_name(reason: Reason) -> &'static str {
     match reason {
         Reason::BelowThreshold => "below_threshold",
         Reason::Score => "score",

@@ -8,7 +8,6 @@ use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-use waf_core::Reason;
 
 /// How much of a URI or rule message an event keeps, in bytes.
 const TEXT_LIMIT: usize = 200;
@@ -197,7 +196,7 @@ pub(crate) fn event(t: &Transaction<'_>) -> Option<Event> {
         method: cut(&t.request.method),
         uri: cut(&t.request.uri),
         action: t.action().name(),
-        reason: reason(t.deciding_verdict().reason),
+        reason: crate::audit::reason_name(t.deciding_verdict().reason),
         status: t.status,
         rules,
     })
@@ -292,20 +291,6 @@ fn cut(text: &str) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
-}
-
-/// The reason in the page's words.
-fn reason(reason: Reason) -> &'static str {
-    match reason {
-        Reason::BelowThreshold => "below_threshold",
-        Reason::Score => "score",
-        Reason::ChallengeBand => "challenge_band",
-        Reason::AnomalyThreshold => "anomaly_threshold",
-        Reason::DenyRule => "deny_rule",
-        Reason::Blocklisted => "blocklisted",
-        Reason::RateLimited => "rate_limited",
-        Reason::CoolingDown => "cooling_down",
-    }
 }
 
 #[cfg(test)]
