@@ -1,6 +1,7 @@
 //! `waf-proxy` with `[admin]` and `[challenge]`: the admin listener serves the metrics
-//! of the traffic the proxy saw, and a challenge pass earned before a reload still
-//! holds after it (the secret comes from `secret_file`).
+//! of the traffic the proxy saw and, with a token file, the live dashboard, whose bans
+//! the proxy enforces; a challenge pass earned before a reload still holds after it
+//! (the secret comes from `secret_file`).
 
 use axum::Router;
 use axum::routing::get;
@@ -8,6 +9,9 @@ use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use waf::proxy::Proxy;
+
+/// The dashboard's token, in the proxy's `[admin] token_file`.
+const TOKEN: &str = "operator-token-0123456789";
 
 /// One request over a fresh connection: status, head and body.
 async fn send(addr: SocketAddr, request: &str) -> (u16, String, String) {
@@ -80,12 +84,13 @@ async fn admin_metrics_and_challenge_passes_across_reloads() {
         "a secret of more than sixteen bytes\n",
     )
     .unwrap();
+    std::fs::write(dir.path().join("dashboard-token"), format!("{TOKEN}\n")).unwrap();
     let config = format!(
         "waf_config = \"waf.toml\"\n\
          [listen]\nhttp = \"127.0.0.1:0\"\nshutdown_grace_ms = 1000\n\
          [upstream]\nurl = \"http://{upstream}\"\n\
          [challenge]\nsecret_file = \"challenge-secret\"\ndifficulty = 10\n\
-         [admin]\nlisten = \"127.0.0.1:0\"\n"
+         [admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"dashboard-token\"\n"
     );
     let path = dir.path().join("proxy.toml");
     std::fs::write(&path, config).unwrap();
@@ -123,6 +128,34 @@ async fn admin_metrics_and_challenge_passes_across_reloads() {
         let line = format!("{series} {value}");
         assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
     }
+
+    // The dashboard: refused without the token; with it, it counts the same four
+    // requests, and a ban made there is enforced by the proxy until it is lifted.
+    let (status, _, _) = send(admin, &get_request("/dashboard/api/state", "")).await;
+    assert_eq!(status, 401);
+    let bearer = format!("Authorization: Bearer {TOKEN}\r\n");
+    let (status, _, state) = send(admin, &get_request("/dashboard/api/state", &bearer)).await;
+    assert_eq!(status, 200);
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(
+        (&state["requests"], &state["blocked"]),
+        (&4.into(), &2.into()),
+        "{state}"
+    );
+    let control = |path: &str| {
+        let body = r#"{"target":"127.0.0.1"}"#;
+        format!(
+            "POST /dashboard/api/{path} HTTP/1.1\r\nHost: admin\r\n{bearer}\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    assert_eq!(send(admin, &control("ban")).await.0, 200);
+    let (status, _, _) = send(addr, &get_request("/search?q=boots", &with_pass)).await;
+    assert_eq!(status, 403, "banned from the dashboard");
+    assert_eq!(send(admin, &control("unban")).await.0, 200);
+    let (status, _, _) = send(addr, &get_request("/search?q=boots", &with_pass)).await;
+    assert_eq!(status, 200, "unbanned");
     proxy.shutdown().await;
 }
 
@@ -130,6 +163,7 @@ async fn admin_metrics_and_challenge_passes_across_reloads() {
 fn bad_challenge_and_admin_settings_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("short"), "too short").unwrap();
+    std::fs::write(dir.path().join("spaced"), "a token with spaces in it\n").unwrap();
     let base = "[listen]\nhttp = \"127.0.0.1:0\"\n[upstream]\nurl = \"http://127.0.0.1:1\"\n";
     // (extra configuration, error)
     let cases = [
@@ -146,6 +180,18 @@ fn bad_challenge_and_admin_settings_are_refused() {
             "[challenge]: cannot read secret_file",
         ),
         ("[admin]\nlisten = \"nowhere\"\n", "invalid socket address"),
+        (
+            "[admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"short\"\n",
+            "[admin]: token_file",
+        ),
+        (
+            "[admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"spaced\"\n",
+            "the dashboard token must be at least 16 characters",
+        ),
+        (
+            "[admin]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"missing\"\n",
+            "[admin]: cannot read token_file",
+        ),
     ];
     let runtime = tokio::runtime::Runtime::new().unwrap();
     for (extra, error) in cases {

@@ -99,6 +99,11 @@ impl Default for ChallengeConfig {
 pub struct AdminSettings {
     /// The address of the admin listener (`GET /metrics`).
     pub listen: SocketAddr,
+    /// A file holding the live dashboard's token (at least 16 characters, each a
+    /// letter, a digit or one of `-._~`). With it the dashboard is served under
+    /// `/dashboard` (its page at `/dashboard?token=TOKEN`); without it, not at all.
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
 }
 
 /// The `[audit]` table: the audit log, to a file or to standard output.
@@ -283,6 +288,9 @@ impl ProxyConfig {
         self.listen.key.as_mut().map(join);
         self.waf_config.as_mut().map(join);
         self.challenge.secret_file.as_mut().map(join);
+        if let Some(file) = self.admin.as_mut().and_then(|a| a.token_file.as_mut()) {
+            join(file);
+        }
         if let Some(path) = self.audit.as_mut().and_then(|a| a.path.as_mut()) {
             join(path);
         }

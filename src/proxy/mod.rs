@@ -44,6 +44,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use waf_core::Waf;
+use waf_tower::dashboard::Dashboard;
 use waf_tower::metrics::Metrics;
 use waf_tower::shared::Shared;
 
@@ -102,6 +103,7 @@ impl Proxy {
             waf_config,
             rules,
             rule_files,
+            dashboard,
             ..
         } = loaded;
         let waf = Waf::builder()
@@ -131,6 +133,14 @@ impl Proxy {
             metrics.shared(shared);
         }
         observers.0.push(Arc::new(metrics.clone()));
+        let dashboard = match dashboard {
+            Some(settings) => {
+                let dashboard = Dashboard::new(waf.clone(), settings).map_err(|e| e.to_string())?;
+                observers.0.push(Arc::new(dashboard.clone()));
+                Some(dashboard)
+            }
+            None => None,
+        };
         let forward = Forward::new(&config.upstream);
         let handler = Arc::new(Handler::new(
             &config,
@@ -177,7 +187,8 @@ impl Proxy {
         };
         let admin = match &config.admin {
             Some(settings) => {
-                let (local, task) = admin::serve(settings, &metrics, stopped.clone()).await?;
+                let router = admin::router(&metrics, dashboard.as_ref());
+                let (local, task) = admin::serve(settings, router, stopped.clone()).await?;
                 tasks.push(task);
                 Some(local)
             }

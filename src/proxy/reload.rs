@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use waf_core::Config;
 use waf_core::rule::RuleSet;
 use waf_tower::challenge::ChallengeSettings;
+use waf_tower::dashboard::DashboardSettings;
 
 /// Everything the configuration file leads to, read and compiled.
 pub struct Loaded {
@@ -24,6 +25,19 @@ pub struct Loaded {
     pub rule_files: Vec<PathBuf>,
     /// The secret of `[challenge] secret_file`, if set.
     pub challenge_secret: Option<Vec<u8>>,
+    /// The dashboard's settings, with the token of `[admin] token_file`, if set.
+    pub dashboard: Option<DashboardSettings>,
+}
+
+/// The dashboard settings with the token in `file`, surrounding whitespace removed.
+fn read_dashboard_token(file: &Path) -> Result<DashboardSettings, String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("[admin]: cannot read token_file {}: {e}", file.display()))?;
+    let settings = DashboardSettings::new(text.trim());
+    settings
+        .validate()
+        .map_err(|e| format!("[admin]: token_file {}: {e}", file.display()))?;
+    Ok(settings)
 }
 
 /// The secret in `file`, surrounding whitespace removed.
@@ -91,11 +105,16 @@ impl Loaded {
             Some(file) => Some(read_secret(file)?),
             None => None,
         };
+        let dashboard = match config.admin.as_ref().and_then(|a| a.token_file.as_ref()) {
+            Some(file) => Some(read_dashboard_token(file)?),
+            None => None,
+        };
         Ok(Self {
             config,
             waf_config,
             rules,
             challenge_secret,
+            dashboard,
             rule_files,
         })
     }

@@ -186,6 +186,28 @@ impl Browser {
         self.call("Input.insertText", json!({ "text": text }));
     }
 
+    /// The value of the cookie `name` that the page's address would send, HttpOnly ones
+    /// included (out of the page script's reach, not of DevTools').
+    pub fn cookie(&mut self, name: &str) -> Option<String> {
+        let cookies = self.call("Network.getCookies", json!({}));
+        cookies["cookies"]
+            .as_array()?
+            .iter()
+            .find(|cookie| cookie["name"] == name)
+            .and_then(|cookie| cookie["value"].as_str())
+            .map(str::to_owned)
+    }
+
+    /// Sets the cookie `name` for `url` to `value`, HttpOnly and without an expiry: the
+    /// browser keeps sending it whatever the value claims, so the server alone judges it.
+    pub fn set_cookie(&mut self, url: &str, name: &str, value: &str) {
+        let set = self.call(
+            "Network.setCookie",
+            json!({ "name": name, "value": value, "url": url, "httpOnly": true, "sameSite": "Lax" }),
+        );
+        assert_ne!(set["success"], json!(false), "cookie {name} not set");
+    }
+
     /// Saves a PNG of the viewport to `path`, creating its directory.
     pub fn screenshot(&mut self, path: &std::path::Path) {
         let shot = self.call("Page.captureScreenshot", json!({ "format": "png" }));

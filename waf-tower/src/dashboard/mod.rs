@@ -89,6 +89,25 @@ impl DashboardSettings {
             ..Self::default()
         }
     }
+
+    /// Checks the token as [`Dashboard::new`] does, e.g. when a configuration is
+    /// checked before anything starts.
+    ///
+    /// ```
+    /// use waf_tower::dashboard::DashboardSettings;
+    ///
+    /// assert!(DashboardSettings::new("correct-horse-battery-staple").validate().is_ok());
+    /// assert!(DashboardSettings::new("hunter2").validate().is_err());
+    /// assert!(DashboardSettings::new("with spaces and;semicolons").validate().is_err());
+    /// ```
+    pub fn validate(&self) -> Result<(), InvalidToken> {
+        let token_ok = self.token.len() >= 16
+            && self
+                .token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+        if token_ok { Ok(()) } else { Err(InvalidToken) }
+    }
 }
 
 impl Default for DashboardSettings {
@@ -153,14 +172,7 @@ impl Dashboard {
     /// A dashboard for `waf` (the engine its controls act on: the one the layer runs).
     /// Out-of-range sizes in `settings` are brought into range.
     pub fn new(waf: Waf, settings: DashboardSettings) -> Result<Self, InvalidToken> {
-        let token_ok = settings.token.len() >= 16
-            && settings
-                .token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-        if !token_ok {
-            return Err(InvalidToken);
-        }
+        settings.validate()?;
         let top = settings.top.min(100);
         let live = Live::new(
             settings.history_secs.clamp(1, 3600),

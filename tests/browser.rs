@@ -1,8 +1,14 @@
-//! The live dashboard in a real headless Chromium: an app behind `WafLayer` with the
-//! dashboard observing it, both served on loopback; traffic from several clients (told
-//! apart by `X-Forwarded-For` from the trusted 127.0.0.1) shows up on the page, and the
-//! page's own controls ban a client and switch detection-only mode, which the app's
-//! answers then follow.
+//! The live dashboard and the challenge page in one real headless Chromium.
+//!
+//! Dashboard: an app behind `WafLayer` with the dashboard observing it, both served on
+//! loopback; traffic from several clients (told apart by `X-Forwarded-For` from the
+//! trusted 127.0.0.1) shows up on the page, and the page's own controls ban a client
+//! and switch detection-only mode, which the app's answers then follow.
+//!
+//! Challenge: the same browser is challenged by another app, its script solves the
+//! proof of work, trades it for the HttpOnly pass cookie and reloads into the app; the
+//! pass with its signature or its expiry altered, and the real pass once it has
+//! expired, are refused.
 
 mod support;
 
@@ -13,11 +19,12 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use support::browser::Browser;
-use waf::Waf;
+use waf::tower::challenge::ChallengeSettings;
 use waf::tower::dashboard::{Dashboard, DashboardSettings};
 use waf::tower::{TrustedProxies, WafLayer};
+use waf::{Config, Waf};
 
 const TOKEN: &str = "test-token-0123456789abcdef";
 /// How long the page may take to show a change.
@@ -52,21 +59,23 @@ fn start() -> Servers {
                 .observe(Arc::new(dashboard.clone())),
         );
     let admin = Router::new().nest("/waf-admin", dashboard.router());
-    let serve = |router: Router| {
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("a loopback port");
-        let addr = listener.local_addr().expect("an address");
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        runtime.spawn(async move { axum::serve(listener, service).await });
-        addr
-    };
     Servers {
-        app: serve(app),
-        admin: serve(admin),
+        app: serve(&runtime, app),
+        admin: serve(&runtime, admin),
         waf,
         _runtime: runtime,
     }
+}
+
+/// Serves `router` on a free loopback port on `runtime`; returns the port's address.
+fn serve(runtime: &tokio::runtime::Runtime, router: Router) -> SocketAddr {
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("an address");
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    runtime.spawn(async move { axum::serve(listener, service).await });
+    addr
 }
 
 /// One HTTP/1.1 exchange: the status and the body.
@@ -105,12 +114,22 @@ fn admin(servers: &Servers, method: &str, path: &str, headers: &str, body: &str)
     exchange(servers.admin, &request)
 }
 
-/// `target/screenshots/`, beside the tests' temporary directory.
-fn screenshot_path() -> PathBuf {
+/// `target/screenshots/NAME`, beside the tests' temporary directory.
+fn screenshot_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .parent()
         .expect("the target directory")
-        .join("screenshots/dashboard.png")
+        .join("screenshots")
+        .join(name)
+}
+
+/// Saves a screenshot of the page to `target/screenshots/NAME` and checks that it holds
+/// more than `min_bytes` (a blank page compresses to less).
+fn keep_screenshot(browser: &mut Browser, name: &str, min_bytes: u64) {
+    let path = screenshot_path(name);
+    browser.screenshot(&path);
+    assert!(std::fs::metadata(&path).is_ok_and(|m| m.len() > min_bytes));
+    eprintln!("screenshot: {}", path.display());
 }
 
 #[test]
@@ -176,12 +195,18 @@ fn without_the_token_every_route_is_refused_and_bad_input_is_a_400() {
     assert_eq!(servers.waf.bans()[0].target.to_string(), "203.0.113.0/24");
 }
 
+/// One Chromium for both pages: the dashboard first, then the challenge.
 #[test]
-fn the_page_shows_traffic_and_its_controls_ban_and_switch_modes() {
-    let servers = start();
+fn in_chromium_the_dashboard_steers_the_app_and_a_solved_challenge_lets_the_browser_in() {
     let Some(mut browser) = Browser::launch() else {
         return;
     };
+    the_dashboard_shows_traffic_and_its_controls_ban_and_switch_modes(&mut browser);
+    the_browser_solves_the_challenge_and_altered_or_expired_passes_are_refused(&mut browser);
+}
+
+fn the_dashboard_shows_traffic_and_its_controls_ban_and_switch_modes(browser: &mut Browser) {
+    let servers = start();
     browser.goto(&format!("http://{}/waf-admin?token={TOKEN}", servers.admin));
     let text = |id: &str| format!("document.getElementById('{id}').textContent");
     browser.wait_for(&format!("{} === 'live'", text("connection")), SHOWN);
@@ -258,14 +283,96 @@ fn the_page_shows_traffic_and_its_controls_ban_and_switch_modes() {
     assert_eq!(visit(&servers, TESTER, SQLI), 403);
     browser.wait_for(&format!("{} === '9'", text("requests")), SHOWN);
 
-    let path = screenshot_path();
-    browser.screenshot(&path);
-    assert!(std::fs::metadata(&path).is_ok_and(|m| m.len() > 10_000));
-    eprintln!("screenshot: {}", path.display());
+    keep_screenshot(browser, "dashboard.png", 10_000);
 
     // Unban with the ban's own button.
     browser.click("#bans button.unban");
     browser.wait_for(&format!("{} === '(0)'", text("bans-total")), SHOWN);
     assert!(servers.waf.bans().is_empty());
     assert_eq!(visit(&servers, ATTACKER, "/"), 200);
+}
+
+/// How long the challenge app's passes hold: long enough for the checks made with a
+/// fresh pass, short enough to wait out.
+const PASS_TTL: Duration = Duration::from_secs(8);
+
+/// An app whose engine challenges every request it does not deny, on a runtime of its
+/// own; stopped with the runtime on drop.
+fn start_challenged_app() -> (SocketAddr, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    let config = Config::from_toml("[scoring]\nchallenge_band = 0.85").expect("a config");
+    let waf = Waf::builder().config(config).build().expect("an engine");
+    let app = Router::new()
+        .route("/", get(|| async { "welcome to the shop" }))
+        .layer(WafLayer::new(waf).challenge(ChallengeSettings {
+            difficulty: 14,
+            pass_ttl: PASS_TTL,
+            ..ChallengeSettings::default()
+        }));
+    (serve(&runtime, app), runtime)
+}
+
+fn the_browser_solves_the_challenge_and_altered_or_expired_passes_are_refused(
+    browser: &mut Browser,
+) {
+    let (addr, _runtime) = start_challenged_app();
+    let url = format!("http://{addr}/");
+    browser.goto(&url);
+    // The page (not the app) first, then the app once the script has earned its pass.
+    browser.wait_for(
+        "document.body.innerText.includes('welcome to the shop')",
+        Duration::from_secs(30),
+    );
+    let status = |browser: &mut Browser| browser.eval("fetch('/').then(r => r.status)");
+
+    // The pass is in an HttpOnly cookie: the same fetch passes with it and is
+    // challenged without it.
+    assert_eq!(status(browser), 200);
+    let without = browser.eval("fetch('/', {credentials: 'omit'}).then(r => r.status)");
+    assert_eq!(without, 403);
+    assert_eq!(
+        browser.eval("document.cookie.includes('waf_pass')"),
+        false,
+        "HttpOnly: out of the script's reach"
+    );
+
+    // `expiry.signature`: a changed signature, and a later expiry under the real
+    // signature, are challenged; the real pass, put back, passes again.
+    let pass = browser
+        .cookie("waf_pass")
+        .expect("the browser holds a pass");
+    let (expiry, signature) = pass.split_once('.').expect("expiry.signature");
+    let expiry: u64 = expiry.parse().expect("the expiry is a number");
+    let flipped = if signature.ends_with('0') { '1' } else { '0' };
+    let forged_signature = format!("{expiry}.{}{flipped}", &signature[..signature.len() - 1]);
+    let forged_expiry = format!("{}.{signature}", expiry + 3600);
+    for forged in [&forged_signature, &forged_expiry] {
+        browser.set_cookie(&url, "waf_pass", forged);
+        assert_eq!(status(browser), 403, "forged pass {forged}");
+    }
+    browser.set_cookie(&url, "waf_pass", &pass);
+    assert_eq!(status(browser), 200);
+    keep_screenshot(browser, "challenge-passed.png", 0);
+
+    // Past its expiry the pass (still sent: the browser's copy no longer expires) is
+    // challenged.
+    let unix_now = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs()
+    };
+    while unix_now() <= expiry {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(browser.cookie("waf_pass").as_deref(), Some(pass.as_str()));
+    assert_eq!(status(browser), 403, "expired pass");
+
+    // Challenged again, the browser earns a new pass.
+    browser.goto(&url);
+    browser.wait_for(
+        "document.body.innerText.includes('welcome to the shop')",
+        Duration::from_secs(30),
+    );
+    assert_ne!(browser.cookie("waf_pass"), Some(pass));
 }
