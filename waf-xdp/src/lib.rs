@@ -28,7 +28,7 @@
 //! guard.detach()?;
 //! # Ok::<(), waf_xdp::Error>(())
 //! ```
-
+#![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
 mod blocklist;

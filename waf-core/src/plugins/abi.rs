@@ -11,7 +11,7 @@
 //!   its score contribution in thousandths, `0..=1000`.
 //!
 //! Imports it may use, all from module [`HOST_MODULE`]: `log`, `config` and `report`
-//! (see [`super::host`]).
+//! (see the `host` module).
 
 use crate::request::RequestView;
 

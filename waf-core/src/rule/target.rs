@@ -74,7 +74,7 @@ pub enum Collection {
     FilesCombinedSize,
     /// `MULTIPART_PART_HEADERS`: each header line of each multipart part, by part name.
     MultipartPartHeaders,
-    /// One of the `MULTIPART_*` flags (`1` or `0`), by its index in [`MULTIPART_FLAGS`].
+    /// One of the `MULTIPART_*` flags (`1` or `0`), by its index in `MULTIPART_FLAGS`.
     MultipartFlag(usize),
     /// `TX`: the transaction's variables.
     Tx,

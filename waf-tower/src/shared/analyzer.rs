@@ -54,7 +54,10 @@ pub struct Analyzed {
     pub banned: Vec<(IpAddr, Duration)>,
 }
 
-/// Reads the mirror stream and bans attackers; see the [module docs](self).
+/// Reads the mirror stream with a consumer group, inspects each request summary with
+/// its own engine and bans the clients it finds attacking through the shared ban set.
+/// Analyzers in one group share the stream; one that restarts first finishes the
+/// entries it had read but not acknowledged.
 #[derive(Debug)]
 pub struct Analyzer {
     shared: Shared,
