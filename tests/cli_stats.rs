@@ -83,7 +83,7 @@ async fn summarizes_a_live_metrics_endpoint() {
     assert!(output.status.success(), "{output:?}");
     let text = String::from_utf8(output.stdout).unwrap();
     for line in [
-        "requests     5 in all: 3 allow, 0 log, 1 deny, 0 challenge, 1 rate_limit",
+        "requests     5 in all: 3 allow, 1 deny, 0 challenge, 1 rate_limit, 0 log",
         "blocked      40.0% (denied, challenged or rate-limited)",
         "top clients  127.0.0.1 (2 requests)",
         "bans         1 active",

@@ -13,6 +13,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
+use waf_core::Action;
 
 /// Summarize a waf metrics endpoint: requests, block ratio, top rules and clients,
 /// latency, bans, Redis.
@@ -29,11 +30,11 @@ pub struct StatsArgs {
     top: usize,
 }
 
-/// The actions, in the order they are listed.
-const ACTIONS: [&str; 5] = ["allow", "log", "deny", "challenge", "rate_limit"];
-
-/// The actions whose requests the client did not get through.
-const BLOCKING: [&str; 3] = ["deny", "challenge", "rate_limit"];
+/// The actions whose requests the client did not get through: all but `allow` and
+/// `log`.
+fn blocking(action: &str) -> bool {
+    !matches!(action, "allow" | "log")
+}
 
 /// What the endpoint shows.
 #[derive(Debug, Serialize)]
@@ -130,7 +131,7 @@ fn total(samples: &[Sample], name: &str) -> Option<f64> {
 }
 
 fn summarize(url: &str, samples: &[Sample], top: usize) -> Stats {
-    let requests: BTreeMap<String, u64> = ACTIONS
+    let requests: BTreeMap<String, u64> = Action::NAMES
         .iter()
         .map(|action| {
             let n = samples
@@ -142,7 +143,11 @@ fn summarize(url: &str, samples: &[Sample], top: usize) -> Stats {
         })
         .collect();
     let total_requests: u64 = requests.values().sum();
-    let blocked: u64 = BLOCKING.iter().map(|a| requests[*a]).sum();
+    let blocked: u64 = requests
+        .iter()
+        .filter(|(action, _)| blocking(action))
+        .map(|(_, n)| n)
+        .sum();
     let mut top_rules: Vec<RuleHits> = samples
         .iter()
         .filter(|s| s.name == "waf_rule_hits_total" && s.value > 0.0)
@@ -197,7 +202,7 @@ fn summarize(url: &str, samples: &[Sample], top: usize) -> Stats {
 fn text_report(stats: &Stats) -> String {
     let mut text = format!("{} (totals since the node started)\n", stats.url);
     // Writing to a String cannot fail.
-    let by_action: Vec<String> = ACTIONS
+    let by_action: Vec<String> = Action::NAMES
         .iter()
         .map(|action| format!("{} {action}", stats.requests[*action]))
         .collect();

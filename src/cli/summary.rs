@@ -3,26 +3,11 @@
 use std::fmt::Write as _;
 use waf_core::Action;
 
-/// The action names, in the order the summary lists them; [`slot`] indexes this.
-const ACTIONS: [&str; 5] = ["allow", "deny", "challenge", "rate_limit", "log"];
-
-/// The index of `action` in [`ACTIONS`]. An exhaustive match, so a new action in
-/// `waf_core` fails to compile here instead of being miscounted.
-fn slot(action: Action) -> usize {
-    match action {
-        Action::Allow => 0,
-        Action::Deny { .. } => 1,
-        Action::Challenge => 2,
-        Action::RateLimit { .. } => 3,
-        Action::Log => 4,
-    }
-}
-
 /// What a scan has seen so far.
 #[derive(Debug, Default)]
 pub struct Summary {
-    /// Requests per action, indexed by [`slot`].
-    counts: [u64; ACTIONS.len()],
+    /// Requests per action, indexed by [`Action::index`].
+    counts: [u64; Action::NAMES.len()],
     /// Lines skipped because they were malformed.
     malformed: u64,
     /// Every request's inspection time in microseconds, for the percentiles (8 bytes a
@@ -33,7 +18,7 @@ pub struct Summary {
 impl Summary {
     /// Counts one inspected request.
     pub fn record(&mut self, action: Action, elapsed_us: f64) {
-        self.counts[slot(action)] += 1;
+        self.counts[action.index()] += 1;
         self.elapsed_us.push(elapsed_us);
     }
 
@@ -57,7 +42,7 @@ impl Summary {
         self.elapsed_us.sort_by(f64::total_cmp);
         let mut text = String::from("scan summary:\n");
         // Writing to a String cannot fail.
-        for (name, count) in ACTIONS.iter().zip(self.counts) {
+        for (name, count) in Action::NAMES.iter().zip(self.counts) {
             let _ = writeln!(text, "  {name:<12}{count:>8}");
         }
         let _ = writeln!(text, "  {:<12}{:>8} requests", "total", self.requests());
@@ -92,23 +77,6 @@ fn nearest_rank(sorted: &[f64], percent: usize) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn slots_match_action_names() {
-        let actions = [
-            Action::Allow,
-            Action::Deny { status: 403 },
-            Action::Challenge,
-            Action::RateLimit {
-                retry_after: Duration::from_secs(1),
-            },
-            Action::Log,
-        ];
-        for action in actions {
-            assert_eq!(ACTIONS[slot(action)], action.name());
-        }
-    }
 
     #[test]
     fn nearest_rank_percentiles() {

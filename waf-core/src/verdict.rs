@@ -31,15 +31,31 @@ pub enum Action {
 }
 
 impl Action {
-    /// `allow`, `deny`, `challenge`, `rate_limit` or `log`.
-    pub fn name(self) -> &'static str {
+    /// Every action's [`name`](Self::name), in the order of the variants: what metrics,
+    /// logs and reports label actions with.
+    pub const NAMES: [&'static str; 5] = ["allow", "deny", "challenge", "rate_limit", "log"];
+
+    /// The action's position in [`NAMES`](Self::NAMES), e.g. to index counters.
+    pub fn index(self) -> usize {
         match self {
-            Self::Allow => "allow",
-            Self::Deny { .. } => "deny",
-            Self::Challenge => "challenge",
-            Self::RateLimit { .. } => "rate_limit",
-            Self::Log => "log",
+            Self::Allow => 0,
+            Self::Deny { .. } => 1,
+            Self::Challenge => 2,
+            Self::RateLimit { .. } => 3,
+            Self::Log => 4,
         }
+    }
+
+    /// `allow`, `deny`, `challenge`, `rate_limit` or `log`.
+    ///
+    /// ```
+    /// use waf_core::Action;
+    ///
+    /// assert_eq!(Action::Deny { status: 403 }.name(), "deny");
+    /// assert_eq!(Action::NAMES[Action::Log.index()], "log");
+    /// ```
+    pub fn name(self) -> &'static str {
+        Self::NAMES[self.index()]
     }
 
     /// The HTTP status a middleware answers with; `None` when the request goes through.
@@ -243,6 +259,26 @@ impl Verdict {
 
 #[cfg(test)]
 mod tests {
+    use super::Action;
+    use std::time::Duration;
+
+    #[test]
+    fn every_action_has_its_own_name() {
+        let actions = [
+            Action::Allow,
+            Action::Deny { status: 403 },
+            Action::Challenge,
+            Action::RateLimit {
+                retry_after: Duration::from_secs(1),
+            },
+            Action::Log,
+        ];
+        let indexes: Vec<usize> = actions.iter().map(|a| a.index()).collect();
+        assert_eq!(indexes, [0, 1, 2, 3, 4]);
+        let names: Vec<&str> = actions.iter().map(|a| a.name()).collect();
+        assert_eq!(names, Action::NAMES);
+    }
+
     #[test]
     fn cut_respects_char_boundaries_and_limit() {
         let long = "é".repeat(200);

@@ -154,7 +154,7 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("waf");
         let requests = Family::<ActionLabels, Counter>::default();
-        for action in ["allow", "log", "deny", "challenge", "rate_limit"] {
+        for action in Action::NAMES {
             requests.get_or_create_owned(&ActionLabels { action });
         }
         registry.register(
