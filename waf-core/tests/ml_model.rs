@@ -142,3 +142,35 @@ fn hostile_requests_never_panic() {
         assert!((0.0..=1.0).contains(&signal), "{uri:.40}: {signal}");
     }
 }
+
+/// Kept probabilities change nothing: the same requests score the same with the cache
+/// as without, on the first pass (values scored in batches of other sizes) and on the
+/// second (values from the cache).
+#[test]
+fn kept_probabilities_give_the_same_scores_as_scoring_every_value() {
+    let cached = AnomalyScorer::embedded().unwrap();
+    let uncached = AnomalyScorer::embedded().unwrap().cache_capacity(0);
+    let uris: Vec<String> = (0..40)
+        .map(|i| match i % 4 {
+            0 => format!("/search?q=shoes+{i}&page={}", i % 3),
+            1 => format!("/item?id={i}%27%20union%20select%20password%20from%20users--"),
+            2 => format!("/q?a=<script>alert({i})</script>&b=plain&c={i}&d=x&e=y&f=z"),
+            _ => format!("/files/../../etc/passwd?n={i}"),
+        })
+        .collect();
+    for pass in 0..2 {
+        for uri in &uris {
+            let request = get(uri);
+            let with: Vec<f64> = cached.value_scores(&request).iter().map(|s| s.2).collect();
+            let without: Vec<f64> = uncached
+                .value_scores(&request)
+                .iter()
+                .map(|s| s.2)
+                .collect();
+            assert_eq!(with, without, "pass {pass}: {uri}");
+        }
+    }
+    // The path, the query values and the two headers, each distinct value once.
+    assert!(cached.cached_values() > 40, "{}", cached.cached_values());
+    assert_eq!(uncached.cached_values(), 0);
+}

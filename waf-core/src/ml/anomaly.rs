@@ -1,7 +1,8 @@
 //! The `ml_anomaly` signal: every value of a request scored by the model in one batch;
 //! the request's signal is its most suspicious value's probability.
 
-use super::features::{self, DIM, Location};
+use super::cache::ValueCache;
+use super::features::{self, Location};
 use super::model::Model;
 use crate::request::RequestView;
 use crate::verdict::cut;
@@ -44,11 +45,30 @@ pub const EXPLAIN_FROM: f64 = 0.5;
 /// # Ok::<(), waf_core::Error>(())
 /// ```
 ///
-/// Clones share the model and the count of failed inferences ([`errors`](Self::errors)).
-#[derive(Debug, Clone)]
+/// A value's probability depends on the value alone, so the scorer keeps those of
+/// recent values (up to [`DEFAULT_CACHE`] values of at most
+/// [`MAX_CACHED_VALUE`](super::MAX_CACHED_VALUE) bytes): the header values that most
+/// requests repeat cost a lookup, not an inference.
+///
+/// Clones share the model, the kept probabilities and the count of failed inferences
+/// ([`errors`](Self::errors)).
+#[derive(Clone)]
 pub struct AnomalyScorer {
     model: Model,
+    cache: Arc<ValueCache>,
     errors: Arc<AtomicU64>,
+}
+
+/// How many values' probabilities a scorer keeps unless told otherwise.
+pub const DEFAULT_CACHE: usize = 4096;
+
+impl std::fmt::Debug for AnomalyScorer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnomalyScorer")
+            .field("model", &self.model)
+            .field("errors", &self.errors())
+            .finish_non_exhaustive()
+    }
 }
 
 impl AnomalyScorer {
@@ -56,8 +76,22 @@ impl AnomalyScorer {
     pub fn new(model: Model) -> Self {
         Self {
             model,
+            cache: Arc::new(ValueCache::new(DEFAULT_CACHE)),
             errors: Arc::default(),
         }
+    }
+
+    /// Keeps the probabilities of up to about `values` recent values instead of
+    /// [`DEFAULT_CACHE`]; 0 scores every value every time. The scores are the same
+    /// either way.
+    pub fn cache_capacity(mut self, values: usize) -> Self {
+        self.cache = Arc::new(ValueCache::new(values));
+        self
+    }
+
+    /// How many values' probabilities are kept now.
+    pub fn cached_values(&self) -> usize {
+        self.cache.len()
     }
 
     /// Scores with the embedded model.
@@ -81,21 +115,33 @@ impl AnomalyScorer {
     /// counted ([`errors`](Self::errors)) and logged.
     pub fn value_scores<'r>(&self, request: &'r RequestView) -> Vec<(Location, &'r [u8], f64)> {
         let values = features::request_values(request);
-        let mut rows = vec![0.0f32; values.len() * DIM];
-        for ((location, value), row) in values.iter().zip(rows.chunks_exact_mut(DIM)) {
-            features::value_features(*location, value, row);
+        let mut probabilities: Vec<Option<f32>> = values
+            .iter()
+            .map(|&(location, value)| self.cache.get(location, value))
+            .collect();
+        let unknown: Vec<usize> = (0..values.len())
+            .filter(|&i| probabilities[i].is_none())
+            .collect();
+        if !unknown.is_empty() {
+            let scored = self.model.probabilities_with(unknown.len(), |k, row| {
+                let (location, value) = values[unknown[k]];
+                features::value_features(location, value, row);
+            });
+            match scored {
+                Ok(scored) => {
+                    for (&i, p) in unknown.iter().zip(scored) {
+                        let (location, value) = values[i];
+                        self.cache.insert(location, value, p);
+                        probabilities[i] = Some(p);
+                    }
+                }
+                Err(error) => self.failed(&error),
+            }
         }
-        let probabilities = self.model.probabilities(&rows).unwrap_or_else(|error| {
-            self.failed(&error);
-            Vec::new()
-        });
         values
             .into_iter()
-            .enumerate()
-            .map(|(i, (location, value))| {
-                let p = probabilities.get(i).copied().unwrap_or(0.0);
-                (location, value, f64::from(p))
-            })
+            .zip(probabilities)
+            .map(|((location, value), p)| (location, value, f64::from(p.unwrap_or(0.0))))
             .collect()
     }
 }

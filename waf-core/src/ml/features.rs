@@ -75,7 +75,7 @@ impl Location {
         Self::ALL.into_iter().find(|l| l.name() == name)
     }
 
-    fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 }
@@ -111,25 +111,32 @@ fn args(location: Location, fields: &[Field]) -> impl Iterator<Item = (Location,
 /// The first [`MAX_VALUE`] bytes, `%XX` decoded once more (invalid escapes stay as
 /// written, `+` stays a plus) and ASCII lower-cased: what the n-grams read.
 pub fn normalise(raw: &[u8]) -> Vec<u8> {
+    let mut buffer = [0u8; MAX_VALUE];
+    normalise_into(raw, &mut buffer).to_vec()
+}
+
+/// [`normalise`] into `out`, on the request path without an allocation; returns the
+/// part of `out` written (decoding only shrinks, so the buffer always suffices).
+fn normalise_into<'o>(raw: &[u8], out: &'o mut [u8; MAX_VALUE]) -> &'o [u8] {
     let raw = &raw[..raw.len().min(MAX_VALUE)];
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
+    let (mut i, mut len) = (0, 0);
     while i < raw.len() {
         let escape = (raw[i] == b'%')
             .then(|| Some(hex(*raw.get(i + 1)?)? * 16 + hex(*raw.get(i + 2)?)?))
             .flatten();
         match escape {
             Some(byte) => {
-                out.push(byte.to_ascii_lowercase());
+                out[len] = byte.to_ascii_lowercase();
                 i += 3;
             }
             None => {
-                out.push(raw[i].to_ascii_lowercase());
+                out[len] = raw[i].to_ascii_lowercase();
                 i += 1;
             }
         }
+        len += 1;
     }
-    out
+    &out[..len]
 }
 
 fn hex(byte: u8) -> Option<u8> {
@@ -183,10 +190,11 @@ pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
     let (mut words, mut in_word, mut run, mut longest_run) = (0u32, false, 0u32, 0u32);
     // The bytes that occur, in order of first occurrence: the entropy sums over them
     // alone.
-    let mut distinct = Vec::with_capacity(norm.len().min(256));
+    let (mut distinct, mut distinct_len) = ([0u8; 256], 0);
     for &b in norm {
         if histogram[usize::from(b)] == 0 {
-            distinct.push(b);
+            distinct[distinct_len] = b;
+            distinct_len += 1;
         }
         histogram[usize::from(b)] += 1;
         match b {
@@ -214,7 +222,7 @@ pub fn dense_features(raw: &[u8], norm: &[u8]) -> [f64; DENSE] {
         0.0
     } else {
         let c_log2_c = &tables().c_log2_c;
-        let sum: f64 = distinct
+        let sum: f64 = distinct[..distinct_len]
             .iter()
             .map(|&b| c_log2_c[histogram[usize::from(b)] as usize])
             .sum();
@@ -280,22 +288,21 @@ fn ln_1p(k: u32) -> f64 {
 /// Writes the [`DIM`] features of `raw` at `location` into `row` (which must hold
 /// [`DIM`] values; it is overwritten).
 pub fn value_features(location: Location, raw: &[u8], row: &mut [f32]) {
-    let norm = normalise(raw);
+    let mut buffer = [0u8; MAX_VALUE];
+    let norm = normalise_into(raw, &mut buffer);
     row.fill(0.0);
-    // The buckets a value touches are few next to HASH_DIM: count in the row itself
-    // and take the logarithms of those alone (same values as `ngram_counts`).
-    let mut touched = Vec::with_capacity(NGRAMS.len() * (norm.len() + 2));
-    for_each_ngram(&norm, |bucket| {
-        if row[bucket] == 0.0 {
-            touched.push(bucket);
+    // Count in the row itself, then take the logarithm of each bucket that counted
+    // (same values as `ngram_counts`). Everything on the stack: this runs for every
+    // value of every request.
+    for_each_ngram(norm, |bucket| row[bucket] += 1.0);
+    let ln_1p_table = &tables().ln_1p;
+    for count in &mut row[..HASH_DIM] {
+        if *count != 0.0 {
+            // Counts are below 2^24: exact in f32, and within the table.
+            *count = ln_1p_table[*count as usize] as f32;
         }
-        row[bucket] += 1.0;
-    });
-    for bucket in touched {
-        // Counts are below 2^24: exact in f32.
-        row[bucket] = ln_1p(row[bucket] as u32) as f32;
     }
-    for (feature, value) in row[HASH_DIM..].iter_mut().zip(dense_features(raw, &norm)) {
+    for (feature, value) in row[HASH_DIM..].iter_mut().zip(dense_features(raw, norm)) {
         *feature = value as f32;
     }
     row[HASH_DIM + DENSE + location.index()] = 1.0;

@@ -25,11 +25,13 @@
 
 mod anomaly;
 pub mod behaviour;
+mod cache;
 pub mod features;
 mod model;
 
-pub use anomaly::{AnomalyScorer, EXPLAIN_FROM, SIGNAL};
+pub use anomaly::{AnomalyScorer, DEFAULT_CACHE, EXPLAIN_FROM, SIGNAL};
 pub use behaviour::Behaviour;
+pub use cache::MAX_CACHED_VALUE;
 pub use model::{EMBEDDED, Model};
 
 use crate::verdict::RuleMatch;
