@@ -156,7 +156,22 @@ async fn admin_metrics_and_challenge_passes_across_reloads() {
     assert_eq!(send(admin, &control("unban")).await.0, 200);
     let (status, _, _) = send(addr, &get_request("/search?q=boots", &with_pass)).await;
     assert_eq!(status, 200, "unbanned");
-    proxy.shutdown().await;
+
+    // An open dashboard page (its event stream never ends) does not hold up shutdown
+    // past the grace period (1 s here).
+    let mut events = tokio::net::TcpStream::connect(admin).await.unwrap();
+    let request = get_request("/dashboard/events", &bearer).replace("Connection: close\r\n", "");
+    events.write_all(request.as_bytes()).await.unwrap();
+    let mut first = [0u8; 64];
+    let read = events.read(&mut first).await.unwrap();
+    assert!(
+        first[..read].starts_with(b"HTTP/1.1 200"),
+        "{:?}",
+        String::from_utf8_lossy(&first[..read])
+    );
+    tokio::time::timeout(std::time::Duration::from_secs(10), proxy.shutdown())
+        .await
+        .expect("shutdown within the grace period despite an open event stream");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use super::config::AdminSettings;
 use std::net::SocketAddr;
+use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use waf_tower::dashboard::Dashboard;
@@ -18,25 +19,37 @@ pub(crate) fn router(metrics: &Metrics, dashboard: Option<&Dashboard>) -> axum::
     }
 }
 
-/// Binds the admin listener and serves `router` on it until `stopped` fires.
+/// Binds the admin listener and serves `router` on it until `stopped` fires; open
+/// connections then get `grace` to finish. The dashboard's event streams never finish
+/// on their own: without the bound, an open dashboard page would hold up shutdown.
 pub(crate) async fn serve(
     settings: &AdminSettings,
     router: axum::Router,
-    mut stopped: watch::Receiver<()>,
+    stopped: watch::Receiver<()>,
+    grace: Duration,
 ) -> Result<(SocketAddr, JoinHandle<()>), String> {
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .map_err(|e| format!("[admin]: cannot listen on {}: {e}", settings.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let task = tokio::spawn(async move {
-        let shutdown = async move {
-            let _ = stopped.changed().await;
+        let (mut stop, mut grace_stop) = (stopped.clone(), stopped);
+        let serving = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = stop.changed().await;
+        });
+        let grace_over = async move {
+            let _ = grace_stop.changed().await;
+            tokio::time::sleep(grace).await;
         };
-        if let Err(error) = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-        {
-            tracing::error!(target: "waf::proxy", %error, "admin listener failed");
+        tokio::select! {
+            served = serving => {
+                if let Err(error) = served {
+                    tracing::error!(target: "waf::proxy", %error, "admin listener failed");
+                }
+            }
+            () = grace_over => {
+                tracing::info!(target: "waf::proxy", "admin connections still open after the grace period; closing");
+            }
         }
     });
     Ok((local, task))

@@ -188,7 +188,8 @@ impl Proxy {
         let admin = match &config.admin {
             Some(settings) => {
                 let router = admin::router(&metrics, dashboard.as_ref());
-                let (local, task) = admin::serve(settings, router, stopped.clone()).await?;
+                let grace = Duration::from_millis(config.listen.shutdown_grace_ms);
+                let (local, task) = admin::serve(settings, router, stopped.clone(), grace).await?;
                 tasks.push(task);
                 Some(local)
             }

@@ -1,5 +1,6 @@
-//! The `ml_anomaly` signal: every value of a request scored by the model in one batch;
-//! the request's signal is its most suspicious value's probability.
+//! The `ml_anomaly` signal: every value of a request scored by the model in one batch
+//! (values seen recently: from the cache); the request's signal is its most suspicious
+//! value's probability.
 
 use super::cache::ValueCache;
 use super::features::{self, Location};
