@@ -58,12 +58,10 @@ pub use query::{Query, parse_client};
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use waf_tower::audit::{Record, RecordOptions, is_notable};
-use waf_tower::observe::{Observer, Transaction};
-use writer::{Counters, Message};
+use waf_tower::observe::{Observer, OffPath, Transaction};
+use writer::Counters;
 
 /// Why the store could not open, write or read; the message names the database.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -225,20 +223,16 @@ impl StoreConfig {
     pub fn start(self) -> Result<AttackStore, StoreError> {
         let writer_store = Store::open(&self.url)?;
         let reader = Store::open(&self.url)?;
-        let (sender, queue) = std::sync::mpsc::sync_channel(self.queue);
         let counters = Arc::new(Counters::default());
-        let thread = std::thread::Builder::new()
-            .name("waf-store".into())
-            .spawn({
-                let counters = counters.clone();
-                let (url, batch) = (self.url.clone(), self.batch);
-                move || writer::run(queue, writer_store, url, batch, counters)
-            })
-            .map_err(|e| StoreError::new(format!("cannot start the attack store thread: {e}")))?;
+        let writer = OffPath::start("waf-store", self.queue, {
+            let counters = counters.clone();
+            let (url, batch) = (self.url.clone(), self.batch);
+            move |queue| writer::run(queue, writer_store, url, batch, counters)
+        })
+        .map_err(|e| StoreError::new(format!("cannot start the attack store thread: {e}")))?;
         Ok(AttackStore {
             record: self.record,
-            sender: Some(sender),
-            thread: Some(thread),
+            writer,
             counters,
             reader: Mutex::new(reader),
         })
@@ -250,8 +244,7 @@ impl StoreConfig {
 #[derive(Debug)]
 pub struct AttackStore {
     record: RecordOptions,
-    sender: Option<SyncSender<Message>>,
-    thread: Option<JoinHandle<()>>,
+    writer: OffPath<Box<Event>>,
     counters: Arc<Counters>,
     reader: Mutex<Store>,
 }
@@ -293,12 +286,7 @@ impl AttackStore {
     /// Waits until every event queued before this call is stored (or counted as
     /// failed). It blocks: call it at shutdown or in tests, never on the request path.
     pub fn flush(&self) {
-        let (done, wait) = std::sync::mpsc::sync_channel(1);
-        if let Some(sender) = &self.sender
-            && sender.send(Message::Flush(done)).is_ok()
-        {
-            let _ = wait.recv();
-        }
+        self.writer.flush();
     }
 
     /// How many events were stored.
@@ -323,10 +311,7 @@ impl Observer for AttackStore {
             return;
         }
         let event = Box::new(Event::from(&Record::new(transaction, &self.record)));
-        let Some(sender) = &self.sender else { return };
-        if let Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) =
-            sender.try_send(Message::Event(event))
-        {
+        if !self.writer.offer(event) {
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -334,11 +319,7 @@ impl Observer for AttackStore {
 
 impl Drop for AttackStore {
     fn drop(&mut self) {
-        // The thread stores what is queued once the queue has no sender left.
-        self.sender.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // The writer, dropped after this, stores what is queued.
         let dropped = self.dropped();
         if dropped > 0 {
             tracing::warn!(target: "waf::store", dropped, "attack store closed: {dropped} events were dropped");

@@ -4,15 +4,8 @@
 use super::{Event, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender};
-
-/// What goes through the queue.
-pub(crate) enum Message {
-    /// An event to store.
-    Event(Box<Event>),
-    /// Store everything before this, then answer.
-    Flush(SyncSender<()>),
-}
+use std::sync::mpsc::Receiver;
+use waf_tower::observe::Job;
 
 /// Counters shared by the observer and its thread.
 #[derive(Debug, Default)]
@@ -26,7 +19,7 @@ pub(crate) struct Counters {
 /// sender is gone. A failed batch is retried once on a fresh connection (the server
 /// may have restarted), then counted as lost.
 pub(crate) fn run(
-    queue: Receiver<Message>,
+    queue: Receiver<Job<Box<Event>>>,
     mut store: Store,
     url: String,
     batch: usize,
@@ -39,8 +32,8 @@ pub(crate) fn run(
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
-                Message::Event(event) => events.push(*event),
-                Message::Flush(done) => waiting.push(done),
+                Job::Item(event) => events.push(*event),
+                Job::Flush(done) => waiting.push(done),
             }
             next = if events.len() < batch {
                 queue.try_recv().ok()

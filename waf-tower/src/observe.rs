@@ -38,7 +38,11 @@
 //!
 //! Observers run on the request path, after the response head is ready and before it is
 //! returned: they must be quick and must not block. Anything slow (a database write, a
-//! file) belongs on a queue that a thread of the observer's own drains.
+//! file) belongs on a queue that a thread of the observer's own drains: [`OffPath`].
+
+mod off_path;
+
+pub use off_path::{Job, OffPath};
 
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime};

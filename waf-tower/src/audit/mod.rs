@@ -64,13 +64,11 @@ pub(crate) use record::reason_name;
 pub use record::{ContributionRecord, MatchRecord, Record, RecordOptions, is_notable, rfc3339};
 pub use redact::{REDACTED, Redaction};
 
-use crate::observe::{Observer, Transaction};
+use crate::observe::{Observer, OffPath, Transaction};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::sync::mpsc::{SyncSender, TrySendError};
-use std::thread::JoinHandle;
-use writer::{Counters, Message, Sink};
+use writer::{Counters, Sink};
 
 /// Where the audit log goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,18 +175,14 @@ impl AuditConfig {
                     |e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())),
                 )?),
             };
-        let (sender, queue) = std::sync::mpsc::sync_channel(self.queue);
         let counters = Arc::new(Counters::default());
-        let thread = std::thread::Builder::new()
-            .name("waf-audit".into())
-            .spawn({
-                let counters = counters.clone();
-                move || writer::run(queue, sink, counters)
-            })?;
+        let writer = OffPath::start("waf-audit", self.queue, {
+            let counters = counters.clone();
+            move |queue| writer::run(queue, sink, counters)
+        })?;
         Ok(AuditLog {
             record: self.record,
-            sender: Some(sender),
-            thread: Some(thread),
+            writer,
             counters,
         })
     }
@@ -199,8 +193,7 @@ impl AuditConfig {
 #[derive(Debug)]
 pub struct AuditLog {
     record: RecordOptions,
-    sender: Option<SyncSender<Message>>,
-    thread: Option<JoinHandle<()>>,
+    writer: OffPath<Box<Record>>,
     counters: Arc<Counters>,
 }
 
@@ -238,12 +231,7 @@ impl AuditLog {
     /// Waits until every record queued before this call is written and flushed. It
     /// blocks: call it at shutdown or in tests, never on the request path.
     pub fn flush(&self) {
-        let (done, wait) = std::sync::mpsc::sync_channel(1);
-        if let Some(sender) = &self.sender
-            && sender.send(Message::Flush(done)).is_ok()
-        {
-            let _ = wait.recv();
-        }
+        self.writer.flush();
     }
 }
 
@@ -253,23 +241,15 @@ impl Observer for AuditLog {
             return;
         }
         let record = Box::new(Record::new(transaction, &self.record));
-        let Some(sender) = &self.sender else { return };
-        match sender.try_send(Message::Record(record)) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.counters.dropped.fetch_add(1, Ordering::Relaxed);
-            }
+        if !self.writer.offer(record) {
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
     }
 }
 
 impl Drop for AuditLog {
     fn drop(&mut self) {
-        // The thread writes out what is queued once the queue has no sender left.
-        self.sender.take();
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        // The writer, dropped after this, writes out what is queued.
         let dropped = self.dropped();
         if dropped > 0 {
             tracing::warn!(target: "waf::audit", dropped, "audit log closed: {dropped} records were dropped");

@@ -3,18 +3,11 @@
 
 use super::record::Record;
 use super::rotate::RotatingFile;
+use crate::observe::Job;
 use std::io::{self, Write};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender};
-
-/// What goes through the queue.
-pub(crate) enum Message {
-    /// A record to write.
-    Record(Box<Record>),
-    /// Write out everything before this, then answer.
-    Flush(SyncSender<()>),
-}
+use std::sync::mpsc::Receiver;
 
 /// Where the lines go.
 #[derive(Debug)]
@@ -59,14 +52,14 @@ impl Counters {
 }
 
 /// Drains `queue` into `sink` until every sender is gone, then flushes.
-pub(crate) fn run(queue: Receiver<Message>, mut sink: Sink, counters: Arc<Counters>) {
+pub(crate) fn run(queue: Receiver<Job<Box<Record>>>, mut sink: Sink, counters: Arc<Counters>) {
     let mut reported_drops = 0;
     while let Ok(first) = queue.recv() {
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
-                Message::Record(record) => write(&mut sink, &record, &counters),
-                Message::Flush(done) => {
+                Job::Item(record) => write(&mut sink, &record, &counters),
+                Job::Flush(done) => {
                     flush(&mut sink, &counters);
                     let _ = done.send(());
                 }
