@@ -1,12 +1,13 @@
 //! `waf events` on a SQLite attack store filled by the real store: filters, the table,
 //! JSON lines, and errors that name what is wrong.
 
+mod support;
+
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
-use waf::core::request::{RawRequest, RequestView};
+use support::store::observe;
+use waf::Waf;
 use waf::store::AttackStore;
-use waf::tower::observe::{Observer, Transaction};
-use waf::{Mode, Waf};
 
 fn waf_events(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_waf"))
@@ -47,32 +48,10 @@ fn filled_store(url: &str) -> u32 {
     ];
     let mut sqli = 0;
     for (id, uri, client, time) in requests {
-        let request = RequestView::from_raw(
-            RawRequest {
-                method: "GET",
-                uri,
-                protocol: "HTTP/1.1",
-                headers: vec![],
-                body: Default::default(),
-                client: client.parse().unwrap(),
-            },
-            &waf.limits(),
-        );
-        let verdict = waf.inspect(&request);
+        let rule = observe(&store, &waf, id, uri, client, time);
         if id == "a1" {
-            sqli = verdict.matches[0].rule_id;
+            sqli = rule.expect("the SQLi matched a rule");
         }
-        store.observe(&Transaction {
-            request_id: id,
-            time,
-            client: request.client,
-            request: &request,
-            request_verdict: &verdict,
-            response_verdict: None,
-            status: verdict.action.status().unwrap_or(200),
-            inspection: Duration::ZERO,
-            mode: Mode::Block,
-        });
     }
     store.flush();
     assert_eq!(store.stored(), 3);

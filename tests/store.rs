@@ -9,11 +9,10 @@ use axum::routing::get;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use support::store::observe;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use waf::core::request::{RawRequest, RequestView};
 use waf::store::{AttackStore, Query, parse_client};
-use waf::tower::observe::{Observer, Transaction};
-use waf::{Mode, Waf, WafLayer};
+use waf::{Waf, WafLayer};
 
 /// The stores under test: SQLite always, MariaDB when installed. The guards keep the
 /// temporary directory and the server alive.
@@ -34,42 +33,6 @@ const XSS: &str = "/search?q=%3Cscript%3Ealert(1)%3C/script%3E";
 /// 2026-01-01T00:00:00Z.
 fn base() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(1_767_225_600)
-}
-
-/// Shows `store` a request to `uri` from `client` at `time`, inspected by `waf`, and
-/// returns the id of the first rule it matched (if any).
-fn observe(
-    store: &AttackStore,
-    waf: &Waf,
-    id: &str,
-    uri: &str,
-    client: &str,
-    time: SystemTime,
-) -> Option<u32> {
-    let request = RequestView::from_raw(
-        RawRequest {
-            method: "GET",
-            uri,
-            protocol: "HTTP/1.1",
-            headers: vec![],
-            body: Default::default(),
-            client: client.parse().unwrap(),
-        },
-        &waf.limits(),
-    );
-    let verdict = waf.inspect(&request);
-    store.observe(&Transaction {
-        request_id: id,
-        time,
-        client: request.client,
-        request: &request,
-        request_verdict: &verdict,
-        response_verdict: None,
-        status: verdict.action.status().unwrap_or(200),
-        inspection: Duration::ZERO,
-        mode: Mode::Block,
-    });
-    verdict.matches.first().map(|m| m.rule_id)
 }
 
 #[test]

@@ -5,3 +5,4 @@
 
 pub mod browser;
 pub mod mariadb;
+pub mod store;
