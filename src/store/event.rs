@@ -54,15 +54,16 @@ pub struct EventRule {
     pub data: String,
 }
 
-impl From<&Record> for Event {
-    fn from(record: &Record) -> Self {
+impl From<Record> for Event {
+    /// Takes over the record's strings: the store makes a record only to keep this.
+    fn from(record: Record) -> Self {
         Self {
             time: record.time,
-            request_id: record.request_id.clone(),
+            request_id: record.request_id,
             client: record.client,
-            method: record.method.clone(),
-            uri: record.uri.clone(),
-            protocol: record.protocol.clone(),
+            method: record.method,
+            uri: record.uri,
+            protocol: record.protocol,
             status: record.status,
             action: record.action.to_owned(),
             reason: record.reason.to_owned(),
@@ -70,14 +71,14 @@ impl From<&Record> for Event {
             anomaly_score: record.anomaly_score,
             rules: record
                 .matches
-                .iter()
+                .into_iter()
                 .map(|m| EventRule {
                     rule_id: m.rule_id,
-                    source: m.source.clone(),
-                    message: m.message.clone(),
+                    source: m.source,
+                    message: m.message,
                     severity: m.severity.to_owned(),
-                    variable: m.variable.clone(),
-                    data: m.data.clone(),
+                    variable: m.variable,
+                    data: m.data,
                 })
                 .collect(),
         }

@@ -310,7 +310,7 @@ impl Observer for AttackStore {
         if !is_notable(transaction) {
             return;
         }
-        let event = Box::new(Event::from(&Record::new(transaction, &self.record)));
+        let event = Box::new(Event::from(Record::new(transaction, &self.record)));
         if !self.writer.offer(event) {
             self.counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
